@@ -1,0 +1,135 @@
+"""Pressroom configuration: classes per environment, overridden by PRESSROOM_* variables.
+
+Every setting a deployment may change is read from an environment variable named
+``PRESSROOM_<NAME>``; README.md lists them all. Production refuses to start when a secret
+or an address it cannot guess is missing (see ``ProductionConfig.validate``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+INSTANCE = Path(os.environ.get("PRESSROOM_INSTANCE_PATH", ROOT / "instance"))
+
+
+def env(name: str, default=None):
+    return os.environ.get(f"PRESSROOM_{name}", default)
+
+
+def env_int(name: str, default: int) -> int:
+    return int(env(name, default))
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class ConfigError(RuntimeError):
+    """Raised at start-up when required configuration is missing or invalid."""
+
+
+class Config:
+    #: Signs sessions, CSRF tokens and signed file URLs.
+    SECRET_KEY = env("SECRET_KEY", "dev-only-not-secret")
+    #: SQLAlchemy URL; SQLite under instance/ is the embedded default.
+    DATABASE_URL = env("DATABASE_URL", f"sqlite:///{INSTANCE / 'pressroom.sqlite3'}")
+    #: Fernet key(s), comma-separated, newest first: encrypts TOTP secrets and credentials.
+    ENCRYPTION_KEYS = env("ENCRYPTION_KEY", "")
+    #: The one public base URL (links in messages, public files, QR codes).
+    PUBLIC_URL = env("PUBLIC_URL", "http://127.0.0.1:5000")
+    INSTANCE_PATH = str(INSTANCE)
+    #: Where the local storage backend keeps files.
+    STORAGE_PATH = env("STORAGE_PATH", str(INSTANCE / "storage"))
+    #: Largest accepted request body (uploads), in megabytes.
+    MAX_UPLOAD_MB = env_int("MAX_UPLOAD_MB", 20)
+    #: Number of proxies in front of the app whose X-Forwarded-* headers are trusted.
+    PROXY_HOPS = env_int("PROXY_HOPS", 0)
+    #: Idle minutes before a staff session expires; absolute hours before re-login.
+    SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
+    SESSION_MAX_HOURS = env_int("SESSION_MAX_HOURS", 12)
+    #: Failed logins allowed per account (and per client address ×4) within the window.
+    LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
+    LOGIN_WINDOW_MINUTES = env_int("LOGIN_WINDOW_MINUTES", 15)
+    #: Default lifetime of a signed URL for a private file, in seconds.
+    SIGNED_URL_SECONDS = env_int("SIGNED_URL_SECONDS", 3600)
+    #: SQLite busy timeout, in milliseconds (web and worker share the file).
+    SQLITE_BUSY_TIMEOUT_MS = env_int("SQLITE_BUSY_TIMEOUT_MS", 15000)
+    #: Name shown as the product; the data protection officer on the privacy page.
+    SITE_NAME = env("SITE_NAME", "Pressroom Jawa Tengah")
+    DPO_NAME = env("DPO_NAME", "Pejabat Pelindungan Data Pribadi, Diskominfo Provinsi Jawa Tengah")
+    DPO_EMAIL = env("DPO_EMAIL", "ppdp@example.invalid")
+    DPO_ADDRESS = env("DPO_ADDRESS", "Jl. Contoh No. 1, Semarang")
+    #: Worker tick intervals, in seconds.
+    PURGE_INTERVAL_SECONDS = env_int("PURGE_INTERVAL_SECONDS", 300)
+    #: Cookie settings.
+    SESSION_COOKIE_NAME = "pressroom_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+    REMEMBER_COOKIE_DURATION = 0
+    WTF_CSRF_TIME_LIMIT = None  # the session's own expiry bounds the token
+    BABEL_DEFAULT_LOCALE = "id"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
+    LANGUAGES = ("id", "en")
+    TESTING = False
+    DEBUG = False
+
+    @property
+    def MAX_CONTENT_LENGTH(self) -> int:  # noqa: N802 - Flask's name
+        return self.MAX_UPLOAD_MB * 1024 * 1024
+
+    def validate(self) -> None:
+        """Check settings that every environment needs."""
+        if self.MAX_UPLOAD_MB <= 0:
+            raise ConfigError("PRESSROOM_MAX_UPLOAD_MB must be positive")
+
+
+class DevelopmentConfig(Config):
+    DEBUG = False  # the demo runs the real server; set FLASK_DEBUG for the debugger
+    # A fixed development key keeps sessions and encrypted demo data valid across restarts.
+    ENCRYPTION_KEYS = env("ENCRYPTION_KEY", "ZGV2LW9ubHktZGV2LW9ubHktZGV2LW9ubHktMzJieXQ=")
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "testing-secret"
+    ENCRYPTION_KEYS = "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktMzJieXQ="
+    PUBLIC_URL = "http://pressroom.test"
+    LOGIN_MAX_FAILURES = 5
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
+
+    def validate(self) -> None:
+        super().validate()
+        missing = [
+            f"PRESSROOM_{name}"
+            for name in ("SECRET_KEY", "DATABASE_URL", "ENCRYPTION_KEY", "PUBLIC_URL")
+            if not env(name)
+        ]
+        if missing:
+            raise ConfigError("missing required setting(s): " + ", ".join(missing))
+        if len(self.SECRET_KEY) < 32:
+            raise ConfigError("PRESSROOM_SECRET_KEY must be at least 32 characters")
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def load(name: str | None = None) -> Config:
+    """Return the configuration named by ``name`` or PRESSROOM_ENV (default development)."""
+    name = name or env("ENV", "development")
+    try:
+        return CONFIGS[name]()
+    except KeyError:
+        raise ConfigError(f"unknown PRESSROOM_ENV {name!r}; use one of {sorted(CONFIGS)}") from None

@@ -1,0 +1,1 @@
+"""The scheduler process and its ticks. Never started inside ``create_app``."""

@@ -1,0 +1,26 @@
+"""The scheduler's ticks. Each opens its own session and commits once."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from flask import Flask
+
+from pressroom.services.auth import purge_login_attempts
+
+log = logging.getLogger("pressroom.jobs")
+
+
+def purge_login_throttle(app: Flask) -> int:
+    """Delete failed-login rows older than the throttle window: they can block no one."""
+    window = timedelta(minutes=app.config["LOGIN_WINDOW_MINUTES"])
+    session = app.extensions["db"].new_session()
+    try:
+        removed = purge_login_attempts(session, older_than=window)
+        session.commit()
+    finally:
+        session.close()
+    if removed:
+        log.info("purged %d expired login-throttle rows", removed)
+    return removed

@@ -1,0 +1,1 @@
+"""Images Pressroom draws. Nothing here knows about the database: rows in, bytes out."""

@@ -1,0 +1,128 @@
+"""WTForms forms for the staff pages (CSRF comes with FlaskForm)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional
+
+from pressroom.i18n import _l
+from pressroom.models.opd import OPD_KINDS
+from pressroom.models.user import LEVELS, ROLES
+
+ROLE_LABELS = {
+    "admin": _l("Administrator (Diskominfo)"),
+    "walidata": _l("Walidata (data steward)"),
+    "viewer": _l("Viewer (read only)"),
+    "editor": _l("Editor (OPD staff)"),
+    "approver": _l("Approver (OPD head or Kabid)"),
+}
+LEVEL_LABELS = {"staf": _l("Staff"), "kabid": _l("Head of division (Kabid)"), "kepala": _l("Head (Kepala)")}
+KIND_LABELS = {
+    "dinas": _l("Dinas"),
+    "badan": _l("Badan"),
+    "biro": _l("Biro"),
+    "sekretariat": _l("Sekretariat"),
+    "inspektorat": _l("Inspektorat"),
+    "satpol": _l("Satpol PP"),
+}
+ACTING_LABELS = {"plh": _l("Plh. (Pelaksana Harian — temporary absence)"),
+                 "plt": _l("Plt. (Pelaksana Tugas — vacant position)")}
+REQUIRED = DataRequired(message=_l("This field is required."))
+
+
+class WibDateTimeField(DateTimeLocalField):
+    """A datetime-local input read as WIB wall-clock time, with a translated error."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_l("Enter a date and time, e.g. 2026-12-01 08:00.")) from None
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[REQUIRED, Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[REQUIRED, Length(max=500)])
+    next = HiddenField()
+
+
+class SecondFactorForm(FlaskForm):
+    code = StringField(
+        _l("Code from your authenticator app, or a recovery code"),
+        validators=[REQUIRED, Length(max=20)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True},
+    )
+
+
+class EnrolForm(FlaskForm):
+    code = StringField(
+        _l("6-digit code shown by the app"),
+        validators=[REQUIRED, Length(max=10)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[REQUIRED])
+    new_password = PasswordField(_l("New password (at least 10 characters)"), validators=[REQUIRED])
+    confirm = PasswordField(_l("New password again"), validators=[REQUIRED])
+
+
+class OpdForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[REQUIRED, Length(max=32)])
+    name = StringField(_l("Official name"), validators=[REQUIRED, Length(max=200)])
+    short_name = StringField(_l("Short name"), validators=[REQUIRED, Length(max=60)])
+    kind = SelectField(_l("Kind"), choices=[(k, KIND_LABELS[k]) for k in OPD_KINDS])
+    primary_color = StringField(_l("Main colour"), validators=[REQUIRED], render_kw={"type": "color"})
+    accent_color = StringField(_l("Accent colour"), validators=[REQUIRED], render_kw={"type": "color"})
+    is_active = BooleanField(_l("Active"), default=True)
+
+
+class UserForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[REQUIRED, Length(max=254)])
+    full_name = StringField(_l("Full name"), validators=[REQUIRED, Length(max=200)])
+    nip = StringField(_l("NIP (optional)"), validators=[Optional(), Length(max=18)])
+
+
+class UserEditForm(FlaskForm):
+    full_name = StringField(_l("Full name"), validators=[REQUIRED, Length(max=200)])
+    nip = StringField(_l("NIP (optional)"), validators=[Optional(), Length(max=18)])
+
+
+class MembershipForm(FlaskForm):
+    opd_id = SelectField(_l("OPD"), coerce=int)
+    role = SelectField(_l("Role"), choices=[(r, ROLE_LABELS[r]) for r in ROLES])
+    position_title = StringField(_l("Position (jabatan)"), validators=[REQUIRED, Length(max=200)])
+    level = SelectField(_l("Level"), choices=[(lv, LEVEL_LABELS[lv]) for lv in LEVELS])
+
+
+class ActingForm(FlaskForm):
+    user_id = SelectField(_l("Official who will act"), coerce=int)
+    opd_id = SelectField(_l("OPD"), coerce=int)
+    kind = SelectField(_l("Kind"), choices=list(ACTING_LABELS.items()))
+    position_title = StringField(_l("Position acted in"), validators=[REQUIRED, Length(max=200)],
+                                 render_kw={"placeholder": "Kepala Dinas Kesehatan"})
+    level = SelectField(_l("Level"), choices=[("kepala", LEVEL_LABELS["kepala"]),
+                                              ("kabid", LEVEL_LABELS["kabid"])])
+    sk_number = StringField(_l("SK / surat perintah number"), validators=[REQUIRED, Length(max=120)])
+    starts_at = WibDateTimeField(_l("From (WIB)"), validators=[REQUIRED], format="%Y-%m-%dT%H:%M")
+    ends_at = WibDateTimeField(_l("Until (WIB)"), validators=[REQUIRED], format="%Y-%m-%dT%H:%M")
+
+
+class DeactivateForm(FlaskForm):
+    reason = TextAreaField(_l("Reason (e.g. mutasi to another agency)"),
+                           validators=[REQUIRED, Length(max=300)])
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: a button that POSTs with a CSRF token."""
