@@ -79,10 +79,6 @@ class Config:
     TESTING = False
     DEBUG = False
 
-    @property
-    def MAX_CONTENT_LENGTH(self) -> int:  # noqa: N802 - Flask's name
-        return self.MAX_UPLOAD_MB * 1024 * 1024
-
     def validate(self) -> None:
         """Check settings that every environment needs."""
         if self.MAX_UPLOAD_MB <= 0:

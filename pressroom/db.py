@@ -77,8 +77,11 @@ def make_engine(url: str, *, sqlite_busy_timeout_ms: int = 15000, **kwargs) -> E
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):
-            mode = conn.get_execution_options().get("sqlite_begin", "")
-            conn.exec_driver_sql(f"BEGIN {mode}".strip())
+            # IMMEDIATE by default: a transaction that reads and then writes would otherwise
+            # fail at once with SQLITE_BUSY when another process (web or worker) wrote in
+            # between; taking the write lock up front makes it wait its turn instead.
+            mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+            conn.exec_driver_sql(f"BEGIN {mode}")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)

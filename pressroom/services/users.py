@@ -202,7 +202,7 @@ def appoint_acting(
             "starts_at", _l("Someone already acts in this position during this period.")
         )
     appointment = ActingAppointment(
-        user_id=user.id, opd_id=opd.id, kind=kind, position_title=title, level=level,
+        user=user, opd_id=opd.id, kind=kind, position_title=title, level=level,
         sk_number=sk, starts_at=starts_at, ends_at=ends_at, created_by_id=actor.id,
     )
     session.add(appointment)

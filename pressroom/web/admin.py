@@ -25,6 +25,7 @@ from pressroom.web.forms import (
     OpdForm,
     UserEditForm,
     UserForm,
+    choices,
 )
 from pressroom.web.pagination import paginate
 from pressroom.web.security import permission_required
@@ -178,7 +179,7 @@ def user_detail(user_id: int, obj: User):
             flash(_l("Changes saved."), "success")
             return redirect(url_for("admin.user_detail", user_id=obj.id))
     membership_form = MembershipForm()
-    membership_form.opd_id.choices = [(o.id, o.short_name) for o in _all_opds()]
+    membership_form.opd_id.choices = choices((o.id, o.short_name) for o in _all_opds())
     return render_template(
         "admin/user_detail.html", user=obj, form=form, membership_form=membership_form,
         csrf_form=ConfirmForm(), now=clock.now(),
@@ -189,7 +190,7 @@ def user_detail(user_id: int, obj: User):
 @permission_required("admin.manage", _load_user)
 def membership_add(user_id: int, obj: User):
     form = MembershipForm()
-    form.opd_id.choices = [(o.id, o.short_name) for o in _all_opds()]
+    form.opd_id.choices = choices((o.id, o.short_name) for o in _all_opds())
     if form.validate_on_submit():
         opd = db.session.get(Opd, form.opd_id.data) or abort(400)
         try:
@@ -294,8 +295,8 @@ def acting_new():
     active_users = db.session.scalars(
         select(User).where(User.is_active.is_(True)).order_by(User.full_name)
     ).all()
-    form.user_id.choices = [(u.id, f"{u.full_name} ({u.email})") for u in active_users]
-    form.opd_id.choices = [(o.id, o.short_name) for o in _all_opds() if o.is_active]
+    form.user_id.choices = choices((u.id, f"{u.full_name} ({u.email})") for u in active_users)
+    form.opd_id.choices = choices((o.id, o.short_name) for o in _all_opds() if o.is_active)
     if request.method == "GET":
         form.user_id.data = request.args.get("user_id", type=int)
         form.opd_id.data = request.args.get("opd_id", type=int)

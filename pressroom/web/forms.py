@@ -13,6 +13,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from pressroom.i18n import _l
@@ -38,6 +39,11 @@ KIND_LABELS = {
 ACTING_LABELS = {"plh": _l("Plh. (Pelaksana Harian — temporary absence)"),
                  "plt": _l("Plt. (Pelaksana Tugas — vacant position)")}
 REQUIRED = DataRequired(message=_l("This field is required."))
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms select choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class WibDateTimeField(DateTimeLocalField):
@@ -82,7 +88,7 @@ class OpdForm(FlaskForm):
     code = StringField(_l("Code"), validators=[REQUIRED, Length(max=32)])
     name = StringField(_l("Official name"), validators=[REQUIRED, Length(max=200)])
     short_name = StringField(_l("Short name"), validators=[REQUIRED, Length(max=60)])
-    kind = SelectField(_l("Kind"), choices=[(k, KIND_LABELS[k]) for k in OPD_KINDS])
+    kind = SelectField(_l("Kind"), choices=choices((k, KIND_LABELS[k]) for k in OPD_KINDS))
     primary_color = StringField(_l("Main colour"), validators=[REQUIRED], render_kw={"type": "color"})
     accent_color = StringField(_l("Accent colour"), validators=[REQUIRED], render_kw={"type": "color"})
     is_active = BooleanField(_l("Active"), default=True)
@@ -101,19 +107,19 @@ class UserEditForm(FlaskForm):
 
 class MembershipForm(FlaskForm):
     opd_id = SelectField(_l("OPD"), coerce=int)
-    role = SelectField(_l("Role"), choices=[(r, ROLE_LABELS[r]) for r in ROLES])
+    role = SelectField(_l("Role"), choices=choices((r, ROLE_LABELS[r]) for r in ROLES))
     position_title = StringField(_l("Position (jabatan)"), validators=[REQUIRED, Length(max=200)])
-    level = SelectField(_l("Level"), choices=[(lv, LEVEL_LABELS[lv]) for lv in LEVELS])
+    level = SelectField(_l("Level"), choices=choices((lv, LEVEL_LABELS[lv]) for lv in LEVELS))
 
 
 class ActingForm(FlaskForm):
     user_id = SelectField(_l("Official who will act"), coerce=int)
     opd_id = SelectField(_l("OPD"), coerce=int)
-    kind = SelectField(_l("Kind"), choices=list(ACTING_LABELS.items()))
+    kind = SelectField(_l("Kind"), choices=choices(ACTING_LABELS.items()))
     position_title = StringField(_l("Position acted in"), validators=[REQUIRED, Length(max=200)],
                                  render_kw={"placeholder": "Kepala Dinas Kesehatan"})
-    level = SelectField(_l("Level"), choices=[("kepala", LEVEL_LABELS["kepala"]),
-                                              ("kabid", LEVEL_LABELS["kabid"])])
+    level = SelectField(_l("Level"), choices=choices([("kepala", LEVEL_LABELS["kepala"]),
+                                                      ("kabid", LEVEL_LABELS["kabid"])]))
     sk_number = StringField(_l("SK / surat perintah number"), validators=[REQUIRED, Length(max=120)])
     starts_at = WibDateTimeField(_l("From (WIB)"), validators=[REQUIRED], format="%Y-%m-%dT%H:%M")
     ends_at = WibDateTimeField(_l("Until (WIB)"), validators=[REQUIRED], format="%Y-%m-%dT%H:%M")

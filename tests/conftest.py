@@ -1,0 +1,236 @@
+"""Test fixtures: a migrated database per test (SQLite file copy, or a PostgreSQL database
+created for this run), the app, clients, and factories for people and OPDs.
+
+Set PRESSROOM_TEST_BACKEND=postgresql and PRESSROOM_TEST_DATABASE_URL to a server URL to run
+the suite on PostgreSQL; the suite creates (and drops) its own database there.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import pyotp
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from pressroom import clock, create_app
+from pressroom.db import normalise_url
+from pressroom.migrate import upgrade
+
+BACKEND = os.environ.get("PRESSROOM_TEST_BACKEND", "sqlite")
+TEST_PASSWORD = "correct horse battery"
+TEST_ENCRYPTION_KEY = "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktMzJieXQ="
+
+
+def pytest_collection_modifyitems(config, items):
+    skip_pg = pytest.mark.skip(reason="PostgreSQL-only; set PRESSROOM_TEST_BACKEND=postgresql")
+    for item in items:
+        if "postgres_only" in item.keywords and BACKEND != "postgresql":
+            item.add_marker(skip_pg)
+
+
+# Database ---------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def database_server(tmp_path_factory):
+    """Yield a function returning a fresh, migrated database URL for one test."""
+    if BACKEND == "postgresql":
+        server = os.environ.get("PRESSROOM_TEST_DATABASE_URL")
+        if not server:
+            pytest.exit("PRESSROOM_TEST_BACKEND=postgresql needs PRESSROOM_TEST_DATABASE_URL", 2)
+        server_url = make_url(normalise_url(server))
+        name = f"pressroom_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+        admin = create_engine(server_url.set(database=server_url.database or "postgres"),
+                              isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = server_url.set(database=name).render_as_string(hide_password=False)
+        upgrade(url)
+        engine = create_engine(url)
+        tables = None
+
+        def fresh() -> str:
+            nonlocal tables
+            with engine.begin() as conn:
+                if tables is None:
+                    tables = [r[0] for r in conn.execute(text(
+                        "SELECT tablename FROM pg_tables WHERE schemaname='public' "
+                        "AND tablename <> 'alembic_version'"))]
+                # Triggers keep the audit log append-only; tests reset it as the superuser.
+                conn.execute(text("SET LOCAL session_replication_role = replica"))
+                conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
+                                  + " RESTART IDENTITY CASCADE"))
+            return url
+
+        yield fresh
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    else:
+        template = tmp_path_factory.mktemp("db") / "template.sqlite3"
+        upgrade(f"sqlite:///{template}")
+        counter = iter(range(1_000_000))
+
+        def fresh() -> str:
+            target = template.parent / f"test-{next(counter)}.sqlite3"
+            shutil.copyfile(template, target)
+            return f"sqlite:///{target}"
+
+        yield fresh
+
+
+@pytest.fixture
+def app_factory(database_server, tmp_path):
+    """Build an app on a fresh database; extra keyword arguments override config."""
+    apps = []
+
+    def build(**overrides):
+        config = {
+            "DATABASE_URL": database_server(),
+            "STORAGE_PATH": str(tmp_path / "storage"),
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "ENCRYPTION_KEYS": TEST_ENCRYPTION_KEY,
+        }
+        config.update(overrides)
+        application = create_app(config)
+        apps.append(application)
+        return application
+
+    yield build
+    for application in apps:
+        application.extensions["db"].dispose()
+
+
+@pytest.fixture
+def app(app_factory):
+    return app_factory()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def session(app):
+    """A database session for arranging and checking data (commit to make it visible)."""
+    database = app.extensions["db"]
+    # Deferred transactions: this long-lived test session must not hold SQLite's write lock
+    # while the app under test serves requests. End its transactions before writing.
+    s = database.session_factory(bind=database.engine.execution_options(sqlite_begin="DEFERRED"))
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def storage(app):
+    return app.extensions["storage"]
+
+
+# Factories --------------------------------------------------------------------------------
+class Factory:
+    """Creates OPDs and users through the real services, so audit rows exist as in life."""
+
+    def __init__(self, app, session):
+        self.app = app
+        self.session = session
+        self._n = 0
+
+    def opd(self, code: str | None = None, **values):
+        from pressroom.services import opds
+
+        self._n += 1
+        code = code or f"OPD{self._n}"
+        opd = opds.create_opd(
+            self.session, None, self.app.extensions["storage"], code=code,
+            name=values.get("name", f"Dinas Uji {code}"), short_name=values.get("short_name", code.title()),
+            kind=values.get("kind", "dinas"), primary_color=values.get("primary_color", "#1f4e79"),
+            accent_color=values.get("accent_color", "#f2a900"),
+        )
+        self.session.commit()
+        return opd
+
+    def user(self, role: str | None = "editor", opd=None, *, level: str = "staf", totp: bool | None = None,
+             title: str | None = None, email: str | None = None, name: str | None = None):
+        from pressroom.services import users
+
+        self._n += 1
+        user = users.create_user(
+            self.session, None, email=email or f"user{self._n}@pressroom.example.com",
+            full_name=name or f"Pengguna Uji {self._n}", password=TEST_PASSWORD,
+            must_change_password=False,
+        )
+        if role is not None:
+            users.add_membership(self.session, user, user, opd=opd, role=role,
+                                 position_title=title or f"Jabatan {role}", level=level)
+        needs_totp = totp if totp is not None else role in ("admin", "approver")
+        if needs_totp:
+            user.totp_secret_encrypted = self.app.extensions["crypto"].encrypt(pyotp.random_base32())
+            user.totp_enabled_at = clock.now()
+        self.session.commit()
+        return user
+
+    def acting(self, user, opd, *, kind="plh", title="Kepala Dinas Uji", days: int = 7,
+               starts_in: timedelta = timedelta(0), sk="800/1/2026", by=None):
+        from pressroom.services import users
+
+        start = clock.now() + starts_in - timedelta(minutes=1)
+        appointment = users.appoint_acting(
+            self.session, by or user, user, opd=opd, kind=kind, position_title=title, level="kepala",
+            sk_number=sk, starts_at=start, ends_at=start + timedelta(days=days),
+        )
+        self.session.commit()
+        return appointment
+
+    def totp_code(self, user) -> str:
+        secret = self.app.extensions["crypto"].decrypt(user.totp_secret_encrypted)
+        return pyotp.TOTP(secret).at(clock.now())
+
+
+@pytest.fixture
+def factory(app, session):
+    return Factory(app, session)
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client, path: str = "/login") -> str:
+    response = client.get(path)
+    match = CSRF_RE.search(response.get_data(as_text=True))
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def login(client, user, factory=None, password: str = TEST_PASSWORD):
+    """Log in through the real forms (password, then TOTP where enrolled)."""
+    response = client.post("/login", data={"csrf_token": csrf_token(client), "email": user.email,
+                                           "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    if response.headers["Location"].endswith("/login/2fa"):
+        assert factory is not None, "a TOTP user needs the factory to compute codes"
+        # Each test logs a user in once; allow a fresh step even if one was used just now.
+        factory.session.refresh(user)
+        user.totp_last_step = None
+        factory.session.commit()
+        response = client.post("/login/2fa", data={"csrf_token": csrf_token(client, "/login/2fa"),
+                                                   "code": factory.totp_code(user)})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
+
+
+@pytest.fixture
+def frozen_clock():
+    from datetime import UTC, datetime
+
+    with clock.frozen(datetime(2026, 3, 2, 1, 0, tzinfo=UTC)):
+        yield clock
+
+
+ROOT = Path(__file__).resolve().parent.parent

@@ -1,0 +1,138 @@
+"""Route × role matrix generated from the app's URL map.
+
+Every endpoint must have an expectation below; a new route without one fails this test,
+so no later feature can escape the permission review.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.conftest import login
+
+ROLES = ("anonymous", "editor", "approver", "other_approver", "acting_approver", "walidata",
+         "viewer", "admin")
+STAFF = frozenset(ROLES) - {"anonymous"}
+ADMIN = frozenset({"admin"})
+PUBLIC = "public"      # anyone, no login needed
+SIGNED = "signed"      # authenticated by a signature in the URL, never by the session
+AUTH_FLOW = "auth"     # the login flow itself: reachable by anyone, redirects as needed
+
+#: endpoint -> who may use it (a set of roles, or one of the kinds above).
+EXPECTATIONS: dict[str, object] = {
+    "static": PUBLIC,
+    "public.home": PUBLIC,
+    "public.privacy": PUBLIC,
+    "public.set_language": PUBLIC,
+    "public.healthz": PUBLIC,
+    "public.media": PUBLIC,
+    "public.signed_file": SIGNED,
+    "auth.login": AUTH_FLOW,
+    "auth.second_factor": AUTH_FLOW,
+    "auth.enrol": AUTH_FLOW,
+    "auth.recovery_codes": AUTH_FLOW,
+    "auth.logout": AUTH_FLOW,
+    "main.dashboard": STAFF,
+    "main.account": STAFF,
+    "main.change_password": STAFF,
+    # OPD A's workspace: its own people, acting officials, and province-wide roles.
+    "main.opd_page": frozenset({"editor", "approver", "acting_approver", "walidata", "viewer", "admin"}),
+    "admin.index": ADMIN,
+    "admin.opd_list": ADMIN,
+    "admin.opd_new": ADMIN,
+    "admin.opd_edit": ADMIN,
+    "admin.user_list": ADMIN,
+    "admin.user_new": ADMIN,
+    "admin.user_detail": ADMIN,
+    "admin.membership_add": ADMIN,
+    "admin.membership_end": ADMIN,
+    "admin.user_reset_password": ADMIN,
+    "admin.user_reset_two_factor": ADMIN,
+    "admin.user_deactivate": ADMIN,
+    "admin.user_reactivate": ADMIN,
+    "admin.acting_list": ADMIN,
+    "admin.acting_new": ADMIN,
+    "admin.acting_revoke": ADMIN,
+    "admin.audit_log": ADMIN,
+}
+
+
+@pytest.fixture
+def world(app, factory, storage):
+    """OPD A and B, one user per role, and objects for every URL parameter."""
+    opd_a, opd_b = factory.opd("DINA"), factory.opd("DINB")
+    home = factory.opd("DISKOMINFO")
+    people = {
+        "editor": factory.user("editor", opd_a),
+        "approver": factory.user("approver", opd_a, level="kepala"),
+        "other_approver": factory.user("approver", opd_b, level="kepala"),
+        "acting_approver": factory.user("editor", opd_b, totp=True),
+        "walidata": factory.user("walidata", factory.opd("BAPPEDA")),
+        "viewer": factory.user("viewer", factory.opd("SETDA")),
+        "admin": factory.user("admin", home),
+    }
+    factory.acting(people["acting_approver"], opd_a, title="Kepala Dinas A")
+    target = factory.user("editor", opd_a)  # the object of admin actions, never a logged-in role
+    storage.put("probe/file.txt", b"hello", public=True)
+    storage.put("probe/private.txt", b"secret")
+    appointment = factory.acting(target, opd_b, title="Kepala Dinas B", starts_in=timedelta(days=30))
+    args = {
+        "opd_id": opd_a.id,
+        "user_id": target.id,
+        "membership_id": target.memberships[0].id,
+        "appointment_id": appointment.id,
+        "key": "probe/file.txt",
+        "lang": "en",
+        "filename": "css/app.css",
+    }
+    return people, args
+
+
+def _routes(app):
+    rules = []
+    for rule in app.url_map.iter_rules():
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            rules.append((rule, method))
+    # Logging out last keeps the session for every other route.
+    return sorted(rules, key=lambda rm: (rm[0].endpoint == "auth.logout", rm[0].rule, rm[1]))
+
+
+def test_every_route_has_an_expectation(app):
+    missing = sorted({rule.endpoint for rule, _m in _routes(app)} - set(EXPECTATIONS))
+    assert not missing, f"add these endpoints to EXPECTATIONS in {__file__}: {missing}"
+    stale = sorted(set(EXPECTATIONS) - {rule.endpoint for rule, _m in _routes(app)})
+    assert not stale, f"EXPECTATIONS names endpoints that no longer exist: {stale}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_route_matrix(app, factory, world, role):
+    people, args = world
+    client = app.test_client()
+    if role != "anonymous":
+        login(client, people[role], factory)
+    app.config["WTF_CSRF_ENABLED"] = False  # permission, not CSRF, is under test here
+    failures = []
+    for rule, method in _routes(app):
+        expected = EXPECTATIONS[rule.endpoint]
+        with app.test_request_context():
+            url = app.url_for(rule.endpoint, **{a: args[a] for a in rule.arguments})
+        with client.open(url, method=method) as response:
+            status, location = response.status_code, response.headers.get("Location", "")
+        if status >= 500:
+            failures.append(f"{method} {url}: server error {status}")
+            continue
+        if expected in (PUBLIC, AUTH_FLOW):
+            ok = status not in (401, 403)
+        elif expected == SIGNED:
+            ok = status == 403  # no signature: refused for everyone, logged in or not
+        elif role in expected:
+            ok = status not in (401, 403, 404) and "/login" not in location
+        elif role == "anonymous":
+            ok = status == 302 and "/login" in location
+        else:
+            ok = status == 403
+        if not ok:
+            failures.append(f"{method} {url}: {status} {location} (expected {expected!r})")
+    assert not failures, f"role {role}:\n" + "\n".join(failures)
