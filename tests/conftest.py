@@ -28,6 +28,20 @@ TEST_PASSWORD = "correct horse battery"
 TEST_ENCRYPTION_KEY = "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktMzJieXQ="
 
 
+def pytest_sessionstart(session):
+    """Compile the translation catalogues, so tests never run against stale ones."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in (Path(__file__).resolve().parent.parent / "pressroom" / "translations").glob(
+        "*/LC_MESSAGES/messages.po"
+    ):
+        with po.open("rb") as fh:
+            catalog = read_po(fh)
+        with po.with_suffix(".mo").open("wb") as fh:
+            write_mo(fh, catalog)
+
+
 def pytest_collection_modifyitems(config, items):
     skip_pg = pytest.mark.skip(reason="PostgreSQL-only; set PRESSROOM_TEST_BACKEND=postgresql")
     for item in items:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
-from flask import Flask, abort, current_app, flash, redirect, request, session, url_for
+from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -48,7 +48,9 @@ def token_authenticated(view: Callable) -> Callable:
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        session.clear()  # the cookie must never authenticate this request
+        # The session cookie must never authenticate this request: whoever sent it, the
+        # view sees an anonymous user (the session itself is left untouched).
+        g._login_user = current_app.login_manager.anonymous_user()
         return view(*args, **kwargs)
 
     wrapper._pressroom_token_authenticated = True  # type: ignore[attr-defined]
