@@ -1,0 +1,31 @@
+"""The worker: its scheduler and the login-throttle purge tick."""
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from jobs import ticks
+from jobs.scheduler import build_scheduler
+from pressroom import clock
+from pressroom.models import LoginAttempt
+
+
+def test_scheduler_is_utc_with_the_purge_tick(app):
+    scheduler = build_scheduler(app)
+    assert str(scheduler.timezone) == "UTC"
+    assert {job.id for job in scheduler.get_jobs()} >= {"purge_login_throttle"}
+    assert not scheduler.running
+
+
+def test_purge_tick_removes_only_expired_throttle_rows(app, session):
+    window = timedelta(minutes=app.config["LOGIN_WINDOW_MINUTES"])
+    now = clock.now()
+    session.add_all([
+        LoginAttempt(key="ip:1", at=now - window - timedelta(minutes=1)),
+        LoginAttempt(key="ip:1", at=now - window - timedelta(hours=5)),
+        LoginAttempt(key="ip:1", at=now - timedelta(minutes=1)),
+    ])
+    session.commit()
+    assert ticks.purge_login_throttle(app) == 2
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(LoginAttempt)) == 1
