@@ -16,6 +16,7 @@ from pressroom.storage import LocalStorage
 
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,31}$")
+_FIELDS = ("code", "name", "short_name", "kind", "primary_color", "accent_color")
 
 
 def _validate(values: dict) -> dict:
@@ -52,7 +53,7 @@ def create_opd(session: Session, actor: User | None, storage: LocalStorage, **va
     clean = _validate(values)
     if session.scalar(select(Opd.id).where(func.upper(Opd.code) == clean["code"])):
         raise ValidationError.one("code", _l("An OPD with this code already exists."))
-    opd = Opd(**{k: clean[k] for k in ("code", "name", "short_name", "kind", "primary_color", "accent_color")})
+    opd = Opd(**{k: clean[k] for k in _FIELDS})
     session.add(opd)
     session.flush()
     _store_logo(opd, storage)
@@ -66,9 +67,7 @@ def update_opd(session: Session, actor: User, storage: LocalStorage, opd: Opd, *
         select(Opd.id).where(func.upper(Opd.code) == clean["code"], Opd.id != opd.id)
     ):
         raise ValidationError.one("code", _l("An OPD with this code already exists."))
-    changed = audit.changed_fields(
-        opd, {k: clean[k] for k in ("code", "name", "short_name", "kind", "primary_color", "accent_color")}
-    )
+    changed = audit.changed_fields(opd, {k: clean[k] for k in _FIELDS})
     if "is_active" in values and bool(values["is_active"]) != opd.is_active:
         opd.is_active = bool(values["is_active"])
         changed.append("is_active")

@@ -48,10 +48,9 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _template_globals():
         from flask_babel import get_locale
+        from flask_login import current_user
 
         from pressroom.services.policy import can
-
-        from flask_login import current_user
 
         def user_can(action, obj=None):
             return can(current_user, action, obj)

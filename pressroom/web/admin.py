@@ -367,7 +367,9 @@ def audit_log():
     page = paginate(db.session, query, per_page=100)
     actor_ids = {e.actor_id for e in page.items if e.actor_id}
     actors = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(actor_ids)))}
-    object_types = db.session.scalars(select(AuditEntry.object_type).distinct().order_by(AuditEntry.object_type)).all()
+    object_types = db.session.scalars(
+        select(AuditEntry.object_type).distinct().order_by(AuditEntry.object_type)
+    ).all()
     return render_template(
         "admin/audit.html", page=page, actors=actors, opds={o.id: o for o in _all_opds()},
         object_types=object_types, filters=args,

@@ -139,7 +139,8 @@ def second_factor():
         if used is None:
             throttle.record_failure(db.session, user.email, request.remote_addr)
             db.session.commit()
-            flash(_l("That code is not valid. Check the time on your phone and try the newest code."), "error")
+            flash(_l("That code is not valid. Check the time on your phone and try the newest code."),
+                  "error")
             return render_template("auth/second_factor.html", form=form), 401
         if used == "recovery":
             left = auth_service.unused_recovery_codes(db.session, user)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, send_file
 from sqlalchemy import text
-from urllib.parse import urlsplit
 
 from pressroom import db
 from pressroom.storage import InvalidKey, get_storage

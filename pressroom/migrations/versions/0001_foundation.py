@@ -5,10 +5,10 @@ Revises:
 Create Date: 2026-11-27 20:47:29.037163
 """
 
-from alembic import op
 import sqlalchemy as sa
-import pressroom.db
+from alembic import op
 
+import pressroom.db
 
 revision = '0001_foundation'
 down_revision = None
