@@ -1,6 +1,19 @@
 """The data model: one module per aggregate. Import from here."""
 
 from pressroom.models.audit import AuditEntry
+from pressroom.models.journalist import (
+    Beat,
+    Consent,
+    ImportBatch,
+    Journalist,
+    JournalistBeat,
+    JournalistEmail,
+    JournalistOpd,
+    JournalistPhone,
+    JournalistRegion,
+    Outlet,
+    Region,
+)
 from pressroom.models.opd import Opd
 from pressroom.models.user import (
     ActingAppointment,
@@ -13,6 +26,17 @@ from pressroom.models.user import (
 __all__ = [
     "ActingAppointment",
     "AuditEntry",
+    "Beat",
+    "Consent",
+    "ImportBatch",
+    "Journalist",
+    "JournalistBeat",
+    "JournalistEmail",
+    "JournalistOpd",
+    "JournalistPhone",
+    "JournalistRegion",
+    "Outlet",
+    "Region",
     "LoginAttempt",
     "Membership",
     "Opd",

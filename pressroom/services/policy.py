@@ -95,6 +95,20 @@ RULES: dict[str, Rule] = {
     "opd.edit": lambda caps, obj: _in_opd(caps, _opd_of(obj), "editor", "approver"),
     # Saying yes on behalf of an OPD: its approvers, including acting officials.
     "opd.approve": lambda caps, obj: _in_opd(caps, _opd_of(obj), "approver"),
+    # The journalist directory is personal data: OPD staff who contact the press, and admins.
+    "journalist.view": lambda caps, _obj: _has_role(caps, "editor", "approver", "admin"),
+    "journalist.edit": lambda caps, _obj: _has_role(caps, "editor", "approver", "admin"),
+    # An OPD's own relation to a journalist (follow, notes) and imports into that OPD.
+    "journalist.opd_link": lambda caps, obj: _in_opd(caps, _opd_of(obj), "editor", "approver"),
+    "journalist.import": lambda caps, obj: _has_role(caps, "admin")
+    or _in_opd(caps, _opd_of(obj), "editor", "approver"),
+    # Taking contacts out of Pressroom, or retiring a shared record: approvers and admins.
+    "journalist.export": lambda caps, _obj: _has_role(caps, "approver", "admin"),
+    "journalist.archive": lambda caps, _obj: _has_role(caps, "approver", "admin"),
+    # Data-subject rights (UU 27/2022 PDP): access export and erasure, by admins.
+    "journalist.pdp": lambda caps, _obj: _has_role(caps, "admin"),
+    # The managed vocabularies (beats) and the outlet register.
+    "vocabulary.manage": lambda caps, _obj: _has_role(caps, "admin"),
 }
 
 

@@ -28,7 +28,7 @@ def select_locale() -> str:
 
 
 def init_app(app: Flask) -> None:
-    from pressroom.web import admin, auth, main, public, security
+    from pressroom.web import admin, auth, directory_import, journalists, main, public, security
 
     babel.init_app(app, locale_selector=select_locale, default_timezone="Asia/Jakarta")
     csrf.init_app(app)
@@ -43,6 +43,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(journalists.bp)
+    app.register_blueprint(directory_import.bp)
     security.register_token_endpoints(app)
 
     @app.context_processor
