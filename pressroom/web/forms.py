@@ -10,6 +10,7 @@ from wtforms import (
     HiddenField,
     PasswordField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -132,3 +133,63 @@ class DeactivateForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """An empty form: a button that POSTs with a CSRF token."""
+
+
+# Journalist directory ---------------------------------------------------------------------
+class JournalistForm(FlaskForm):
+    full_name = StringField(_l("Full name"), validators=[REQUIRED, Length(max=200)])
+    outlet_id = SelectField(_l("Outlet"), coerce=int)
+    position = StringField(_l("Position at the outlet"), validators=[Optional(), Length(max=100)],
+                           render_kw={"placeholder": "Reporter"})
+    emails = TextAreaField(_l("Email addresses (one per line)"), validators=[Length(max=2000)],
+                           render_kw={"rows": 2})
+    phones = TextAreaField(_l("Phone / WhatsApp numbers (one per line)"), validators=[Length(max=2000)],
+                           render_kw={"rows": 2, "inputmode": "tel"})
+    first_channel = SelectField(_l("Preferred channel"))
+    second_channel = SelectField(_l("Second choice"))
+    beat_ids = SelectMultipleField(_l("Beats (pos liputan)"), coerce=int, render_kw={"size": 6})
+    province_wide = BooleanField(_l("Covers the whole province"))
+    region_codes = SelectMultipleField(_l("Coverage regions (kabupaten/kota)"), render_kw={"size": 6})
+    ukw_level = SelectField(_l("UKW competency level"))
+    press_card_issuer = StringField(_l("Press card issued by"), validators=[Optional(), Length(max=100)],
+                                    render_kw={"placeholder": "PWI, AJI, IJTI, …"})
+    opd_id = SelectField(_l("Followed by"), coerce=int)
+    different_person = BooleanField(_l("This is a different person (same contact details as an existing "
+                                       "record)"))
+
+
+class OpdChoiceForm(FlaskForm):
+    opd_id = SelectField(_l("OPD"), coerce=int)
+
+
+class NotesForm(FlaskForm):
+    opd_id = HiddenField()
+    notes = TextAreaField(_l("Notes"), validators=[Length(max=4000)], render_kw={"rows": 3})
+
+
+class ConsentForm(FlaskForm):
+    channel = HiddenField()
+    action = HiddenField()
+    method = StringField(_l("How"), validators=[Length(max=100)],
+                         render_kw={"placeholder": "formulir, email, lisan"})
+    basis = StringField(_l("Basis / evidence"), validators=[Length(max=300)])
+
+
+class EraseForm(FlaskForm):
+    reason = SelectField(_l("Reason"))
+    reference = StringField(_l("Request reference (optional, e.g. letter number)"),
+                            validators=[Optional(), Length(max=60)])
+    confirm = BooleanField(_l("I understand this removes every personal value and cannot be undone"),
+                           validators=[REQUIRED])
+
+
+class OutletForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[REQUIRED, Length(max=150)])
+    type = SelectField(_l("Type"))
+    dewan_pers = SelectField(_l("Dewan Pers verification"))
+    region_code = SelectField(_l("Home region"))
+
+
+class BeatForm(FlaskForm):
+    name = StringField(_l("Beat"), validators=[REQUIRED, Length(max=80)])
+    is_active = BooleanField(_l("In use"), default=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from tests.conftest import login
 
@@ -16,6 +17,8 @@ ROLES = ("anonymous", "editor", "approver", "other_approver", "acting_approver",
          "viewer", "admin")
 STAFF = frozenset(ROLES) - {"anonymous"}
 ADMIN = frozenset({"admin"})
+DIRECTORY = frozenset({"editor", "approver", "other_approver", "acting_approver", "admin"})
+APPROVERS = frozenset({"approver", "other_approver", "acting_approver", "admin"})
 PUBLIC = "public"      # anyone, no login needed
 SIGNED = "signed"      # authenticated by a signature in the URL, never by the session
 AUTH_FLOW = "auth"     # the login flow itself: reachable by anyone, redirects as needed
@@ -56,6 +59,25 @@ EXPECTATIONS: dict[str, object] = {
     "admin.acting_new": ADMIN,
     "admin.acting_revoke": ADMIN,
     "admin.audit_log": ADMIN,
+    # The journalist directory: OPD staff who contact the press (incl. acting officials), and admins.
+    "journalists.index": DIRECTORY,
+    "journalists.new": DIRECTORY,
+    "journalists.detail": DIRECTORY,
+    "journalists.edit": DIRECTORY,
+    "journalists.follow": DIRECTORY,
+    "journalists.unfollow": DIRECTORY,
+    "journalists.notes": DIRECTORY,
+    "journalists.consent": DIRECTORY,
+    "journalists.outlets": DIRECTORY,
+    "journalists.outlet_new": DIRECTORY,
+    "journalists.outlet_edit": DIRECTORY,
+    "journalists.archive": APPROVERS,
+    "journalists.restore": APPROVERS,
+    "journalists.export": APPROVERS,
+    "journalists.access_export": ADMIN,
+    "journalists.erase": ADMIN,
+    "journalists.beats": ADMIN,
+    "journalists.beat_edit": ADMIN,
 }
 
 
@@ -75,6 +97,17 @@ def world(app, factory, storage):
     }
     factory.acting(people["acting_approver"], opd_a, title="Kepala Dinas A")
     target = factory.user("editor", opd_a)  # the object of admin actions, never a logged-in role
+    from pressroom.models import Beat, Outlet
+    from pressroom.services import journalists, outlets
+
+    outlet = outlets.create_outlet(factory.session, None, name="Warta Uji", type="online",
+                                   dewan_pers="belum", region_code=None)
+    journalist = journalists.create_journalist(
+        factory.session, people["editor"], opd_a,
+        journalists.clean_input(factory.session, full_name="Wartawan Uji", outlet_id=outlet.id,
+                                phones=["0899-0000-0001"]))
+    beat = factory.session.scalar(select(Beat))
+    factory.session.commit()
     storage.put("probe/file.txt", b"hello", public=True)
     storage.put("probe/private.txt", b"secret")
     appointment = factory.acting(target, opd_b, title="Kepala Dinas B", starts_in=timedelta(days=30))
@@ -86,6 +119,10 @@ def world(app, factory, storage):
         "key": "probe/file.txt",
         "lang": "en",
         "filename": "css/app.css",
+        "journalist_id": journalist.id,
+        "outlet_id": outlet.id,
+        "beat_id": beat.id,
+        "fmt": "csv",
     }
     return people, args
 
