@@ -142,6 +142,12 @@ def session(app):
     s.close()
 
 
+def reload(session) -> None:
+    """See what the app committed: end this session's snapshot and forget cached objects."""
+    session.rollback()
+    session.expire_all()
+
+
 @pytest.fixture
 def storage(app):
     return app.extensions["storage"]

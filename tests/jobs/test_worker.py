@@ -8,6 +8,7 @@ from jobs import ticks
 from jobs.scheduler import build_scheduler
 from pressroom import clock
 from pressroom.models import LoginAttempt
+from tests.conftest import reload
 
 
 def test_scheduler_is_utc_with_the_purge_tick(app):
@@ -27,5 +28,5 @@ def test_purge_tick_removes_only_expired_throttle_rows(app, session):
     ])
     session.commit()
     assert ticks.purge_login_throttle(app) == 2
-    session.rollback()
+    reload(session)
     assert session.scalar(select(func.count()).select_from(LoginAttempt)) == 1

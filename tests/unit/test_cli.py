@@ -3,6 +3,7 @@
 from sqlalchemy import func, select
 
 from pressroom.models import ActingAppointment, AuditEntry, Membership, Opd, User
+from tests.conftest import reload
 
 
 def test_seed_demo_is_idempotent_and_fictional(app, session):
@@ -15,7 +16,7 @@ def test_seed_demo_is_idempotent_and_fictional(app, session):
     assert counts[0] >= 7 and counts[1] >= 15
     second = runner.invoke(args=["seed-demo"])
     assert "(0 new records)" in second.output
-    session.rollback()
+    reload(session)
     assert counts == [session.scalar(select(func.count()).select_from(t)) for t in (
         Opd, User, Membership, ActingAppointment)]
     # Every demo person is marked as invented.

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from pressroom import clock
 from pressroom.models import ActingAppointment, AuditEntry, Membership, Opd, User
-from tests.conftest import csrf_token, login
+from tests.conftest import csrf_token, login, reload
 
 SCRIPT = '<script>alert("x")</script>'
 
@@ -73,7 +73,7 @@ def test_admin_creates_a_user_and_adds_a_membership(app, factory, session):
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Keanggotaan ditambahkan" in page, page
-    session.rollback()
+    reload(session)
     assert session.scalar(select(Membership).where(Membership.user_id == user.id)).role == "approver"
     duplicate = client.post("/app/admin/users/new", data={
         "csrf_token": csrf_token(client, "/app/admin/users/new"), "email": "baru@pressroom.example.com",

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from pressroom import clock
 from pressroom.models import AuditEntry, LoginAttempt, User
 from pressroom.services import users
-from tests.conftest import TEST_PASSWORD, csrf_token, login
+from tests.conftest import TEST_PASSWORD, csrf_token, login, reload
 
 
 def _post_login(client, email, password):
@@ -77,7 +77,7 @@ def test_totp_login_rejects_replay_and_accepts_recovery_code(app, factory, sessi
     # A recovery code works once.
     from pressroom.services.auth import _replace_recovery_codes
 
-    session.rollback()
+    reload(session)
     codes = _replace_recovery_codes(session, approver)
     session.commit()
     ok = second.post("/login/2fa", data={"csrf_token": csrf_token(second, "/login/2fa"),
