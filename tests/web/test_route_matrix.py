@@ -97,7 +97,7 @@ def world(app, factory, storage):
     }
     factory.acting(people["acting_approver"], opd_a, title="Kepala Dinas A")
     target = factory.user("editor", opd_a)  # the object of admin actions, never a logged-in role
-    from pressroom.models import Beat, Outlet
+    from pressroom.models import Beat
     from pressroom.services import journalists, outlets
 
     outlet = outlets.create_outlet(factory.session, None, name="Warta Uji", type="online",
