@@ -1,7 +1,8 @@
 """The demo seed: Central Java provincial OPDs and plainly fictional staff in each position.
 
 Agency names are the province's real institutions; every person is invented, and no real
-official or politician appears. Safe to run again: existing rows are left as they are.
+official or politician appears. The directory gets invented journalists at invented outlets
+(``demo_journalists``). Safe to run again: existing rows are left as they are.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from pressroom import clock
+from pressroom.demo_journalists import seed_journalists
 from pressroom.models import ActingAppointment, Membership, Opd, User
 from pressroom.services import opds, users
 
@@ -132,6 +134,7 @@ def seed_demo(app: Flask) -> int:
                                  position_title=title, level="kepala", sk_number=sk,
                                  starts_at=start, ends_at=start + timedelta(days=7))
             added += 1
+        added += seed_journalists(session, by_code, by_email[f"admin@{DOMAIN}"])
         session.commit()
     finally:
         session.close()
