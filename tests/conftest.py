@@ -25,6 +25,8 @@ from pressroom.migrate import upgrade
 
 BACKEND = os.environ.get("PRESSROOM_TEST_BACKEND", "sqlite")
 TEST_PASSWORD = "correct horse battery"
+#: Tables filled by migrations with reference data (kept across the per-test reset).
+REFERENCE_TABLES = ("region", "beat")
 TEST_ENCRYPTION_KEY = "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktMzJieXQ="
 
 
@@ -67,6 +69,7 @@ def database_server(tmp_path_factory):
         upgrade(url)
         engine = create_engine(url)
         tables = None
+        reference: dict[str, list[dict]] = {}
 
         def fresh() -> str:
             nonlocal tables
@@ -75,10 +78,21 @@ def database_server(tmp_path_factory):
                     tables = [r[0] for r in conn.execute(text(
                         "SELECT tablename FROM pg_tables WHERE schemaname='public' "
                         "AND tablename <> 'alembic_version'"))]
+                    # Reference data loaded by migrations, restored after every reset.
+                    for name in REFERENCE_TABLES:
+                        reference[name] = [dict(r._mapping) for r in conn.execute(text(f'SELECT * FROM "{name}"'))]
                 # Triggers keep the audit log append-only; tests reset it as the superuser.
                 conn.execute(text("SET LOCAL session_replication_role = replica"))
                 conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
                                   + " RESTART IDENTITY CASCADE"))
+                for name, rows in reference.items():
+                    if rows:
+                        columns = list(rows[0])
+                        conn.execute(text(f'INSERT INTO "{name}" ({", ".join(columns)}) VALUES ('
+                                          + ", ".join(f":{c}" for c in columns) + ")"), rows)
+                        if "id" in columns:
+                            conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                                              f"(SELECT max(id) FROM \"{name}\"))"))
             return url
 
         yield fresh
