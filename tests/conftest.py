@@ -80,7 +80,8 @@ def database_server(tmp_path_factory):
                         "AND tablename <> 'alembic_version'"))]
                     # Reference data loaded by migrations, restored after every reset.
                     for name in REFERENCE_TABLES:
-                        reference[name] = [dict(r._mapping) for r in conn.execute(text(f'SELECT * FROM "{name}"'))]
+                        result = conn.execute(text(f'SELECT * FROM "{name}"'))
+                        reference[name] = [dict(r._mapping) for r in result]
                 # Triggers keep the audit log append-only; tests reset it as the superuser.
                 conn.execute(text("SET LOCAL session_replication_role = replica"))
                 conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
