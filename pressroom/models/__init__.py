@@ -1,5 +1,6 @@
 """The data model: one module per aggregate. Import from here."""
 
+from pressroom.models.approval import ApprovalDecision, Notification
 from pressroom.models.audit import AuditEntry
 from pressroom.models.journalist import (
     Beat,
@@ -15,6 +16,8 @@ from pressroom.models.journalist import (
     Region,
 )
 from pressroom.models.opd import Opd
+from pressroom.models.outbox import Delivery
+from pressroom.models.post import Post, PostComment, PostImage, PostTarget, SendingStop, SocialAccount
 from pressroom.models.user import (
     ActingAppointment,
     LoginAttempt,
@@ -25,7 +28,16 @@ from pressroom.models.user import (
 
 __all__ = [
     "ActingAppointment",
+    "ApprovalDecision",
     "AuditEntry",
+    "Delivery",
+    "Notification",
+    "Post",
+    "PostComment",
+    "PostImage",
+    "PostTarget",
+    "SendingStop",
+    "SocialAccount",
     "Beat",
     "Consent",
     "ImportBatch",

@@ -29,6 +29,8 @@ class Opd(Base):
     accent_color: Mapped[str] = mapped_column(String(7), default="#f2a900")
     #: Storage key of the logo image (a neutral generated one by default).
     logo_key: Mapped[str | None] = mapped_column(String(200))
+    #: Approval chain length: 1 (the head) or 2 (Kabid, then Kepala); set by an admin.
+    approval_steps: Mapped[int] = mapped_column(default=1)
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
 

@@ -1,0 +1,2 @@
+"""Adapters to everything outside Pressroom. They know nothing about the database:
+a channel takes a message and credentials and returns a result."""
