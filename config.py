@@ -47,6 +47,8 @@ class Config:
     STORAGE_PATH = env("STORAGE_PATH", str(INSTANCE / "storage"))
     #: Largest accepted request body (uploads), in megabytes.
     MAX_UPLOAD_MB = env_int("MAX_UPLOAD_MB", 20)
+    #: Most data rows one journalist import (CSV/XLSX) may hold; longer files are refused.
+    IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 20000)
     #: Number of proxies in front of the app whose X-Forwarded-* headers are trusted.
     PROXY_HOPS = env_int("PROXY_HOPS", 0)
     #: Idle minutes before a staff session expires; absolute hours before re-login.
@@ -66,6 +68,11 @@ class Config:
     DPO_ADDRESS = env("DPO_ADDRESS", "Jl. Contoh No. 1, Semarang")
     #: Worker tick intervals, in seconds.
     PURGE_INTERVAL_SECONDS = env_int("PURGE_INTERVAL_SECONDS", 300)
+    DISPATCH_INTERVAL_SECONDS = env_int("DISPATCH_INTERVAL_SECONDS", 5)
+    #: Minutes a post may still go out after its scheduled time (after an outage); later it is missed.
+    MISSED_WINDOW_MINUTES = env_int("MISSED_WINDOW_MINUTES", 30)
+    #: Hosts allowed as PRESSROOM_PUBLIC_URL for Instagram although not public https (tests, fakes).
+    INSTAGRAM_URL_ALLOW = env("INSTAGRAM_URL_ALLOW", "")
     #: Cookie settings.
     SESSION_COOKIE_NAME = "pressroom_session"
     SESSION_COOKIE_HTTPONLY = True

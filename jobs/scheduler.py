@@ -25,6 +25,17 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
         seconds=app.config["PURGE_INTERVAL_SECONDS"],
         next_run_time=clock.now(),  # run once at start so a restarted worker catches up
     )
+    from jobs import dispatch
+    from jobs.claim import worker_identity
+
+    owner = worker_identity()
+    scheduler.add_job(dispatch.dispatch_due, "interval", args=[app], kwargs={"owner": owner},
+                      id="dispatch", seconds=app.config["DISPATCH_INTERVAL_SECONDS"],
+                      next_run_time=clock.now())
+    scheduler.add_job(dispatch.reap, "interval", args=[app], id="reap_leases", seconds=60,
+                      next_run_time=clock.now())
+    scheduler.add_job(ticks.sweep_missed_posts, "interval", args=[app], id="sweep_missed_posts", seconds=60,
+                      next_run_time=clock.now())
     return scheduler
 
 

@@ -24,3 +24,25 @@ def purge_login_throttle(app: Flask) -> int:
     if removed:
         log.info("purged %d expired login-throttle rows", removed)
     return removed
+
+
+def sweep_missed_posts(app: Flask) -> int:
+    """Posts still waiting for approval when their time came are missed, never published late."""
+    from sqlalchemy import select
+
+    from pressroom import clock
+    from pressroom.models import Post
+    from pressroom.services import posts
+
+    session = app.extensions["db"].new_session()
+    try:
+        late = session.scalars(select(Post).where(Post.state == "submitted",
+                                                  Post.scheduled_at <= clock.now()))
+        count = 0
+        for post in late:
+            posts.mark_missed(session, post, "Its time passed before it was approved.")
+            count += 1
+        session.commit()
+    finally:
+        session.close()
+    return count

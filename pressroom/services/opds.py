@@ -54,6 +54,7 @@ def create_opd(session: Session, actor: User | None, storage: LocalStorage, **va
     if session.scalar(select(Opd.id).where(func.upper(Opd.code) == clean["code"])):
         raise ValidationError.one("code", _l("An OPD with this code already exists."))
     opd = Opd(**{k: clean[k] for k in _FIELDS})
+    opd.approval_steps = 2 if str(values.get("approval_steps")) == "2" else 1
     session.add(opd)
     session.flush()
     _store_logo(opd, storage)
@@ -68,6 +69,10 @@ def update_opd(session: Session, actor: User, storage: LocalStorage, opd: Opd, *
     ):
         raise ValidationError.one("code", _l("An OPD with this code already exists."))
     changed = audit.changed_fields(opd, {k: clean[k] for k in _FIELDS})
+    steps = values.get("approval_steps")
+    if steps is not None and int(steps) in (1, 2) and int(steps) != opd.approval_steps:
+        opd.approval_steps = int(steps)
+        changed.append("approval_steps")
     if "is_active" in values and bool(values["is_active"]) != opd.is_active:
         opd.is_active = bool(values["is_active"])
         changed.append("is_active")

@@ -107,6 +107,14 @@ RULES: dict[str, Rule] = {
     "journalist.archive": lambda caps, _obj: _has_role(caps, "approver", "admin"),
     # Data-subject rights (UU 27/2022 PDP): access export and erasure, by admins.
     "journalist.pdp": lambda caps, _obj: _has_role(caps, "admin"),
+    # Posts: an OPD's editors and approvers write them; deciding goes through services.approvals.
+    "post.view": lambda caps, obj: _has_role(caps, *PROVINCE_WIDE_ROLES)
+    or _in_opd(caps, _opd_of(obj), "editor", "approver"),
+    "post.edit": lambda caps, obj: _in_opd(caps, _opd_of(obj), "editor", "approver"),
+    # Pauses, blackout windows, accounts and approval chains: Diskominfo admins.
+    "sending.control": lambda caps, _obj: _has_role(caps, "admin"),
+    # What the sandbox "sent" (demo and unconfigured channels): any staff member.
+    "sandbox.view": lambda caps, _obj: bool(caps),
     # The managed vocabularies (beats) and the outlet register.
     "vocabulary.manage": lambda caps, _obj: _has_role(caps, "admin"),
 }

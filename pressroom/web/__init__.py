@@ -28,7 +28,7 @@ def select_locale() -> str:
 
 
 def init_app(app: Flask) -> None:
-    from pressroom.web import admin, auth, directory_import, journalists, main, public, security
+    from pressroom.web import admin, auth, directory_import, journalists, main, posts, public, security
 
     babel.init_app(app, locale_selector=select_locale, default_timezone="Asia/Jakarta")
     csrf.init_app(app)
@@ -45,6 +45,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(journalists.bp)
     app.register_blueprint(directory_import.bp)
+    app.register_blueprint(posts.bp)
     security.register_token_endpoints(app)
 
     @app.context_processor

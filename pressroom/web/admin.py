@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -92,7 +92,8 @@ def opd_new():
 
 def _opd_values(form: OpdForm) -> dict:
     return {f: form._fields[f].data for f in
-            ("code", "name", "short_name", "kind", "primary_color", "accent_color", "is_active")}
+            ("code", "name", "short_name", "kind", "primary_color", "accent_color", "is_active",
+             "approval_steps")}
 
 
 @bp.route("/opd/<int:opd_id>", methods=["GET", "POST"])
@@ -374,3 +375,89 @@ def audit_log():
         "admin/audit.html", page=page, actors=actors, opds={o.id: o for o in _all_opds()},
         object_types=object_types, filters=args,
     )
+
+
+# Sending controls: accounts, pauses and blackout windows ----------------------------------------
+@bp.route("/akun", methods=["GET", "POST"])
+@permission_required("sending.control")
+def accounts():
+    from pressroom.models import SocialAccount
+    from pressroom.models.post import PLATFORMS
+    from pressroom.services import sending
+    from pressroom.web.forms import AccountForm
+
+    form = AccountForm()
+    form.opd_id.choices = choices((o.id, o.short_name) for o in _all_opds())
+    form.platform.choices = choices((p, p.capitalize() if p != "x" else "X") for p in PLATFORMS)
+    if form.validate_on_submit():
+        try:
+            sending.create_account(db.session, current_user, current_app.extensions["crypto"],
+                                   opd_id=form.opd_id.data, platform=form.platform.data, name=form.name.data,
+                                   credentials=form.credentials.data or "")
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_l("Account added. Its credentials are stored encrypted and will not be shown again."),
+                  "success")
+            return redirect(url_for("admin.accounts"))
+    rows = db.session.scalars(
+        select(SocialAccount).order_by(SocialAccount.opd_id, SocialAccount.platform)).all()
+    return render_template("admin/accounts.html", form=form, accounts=rows, csrf_form=ConfirmForm()), (
+        400 if form.errors else 200)
+
+
+@bp.post("/akun/<int:account_id>/nonaktif")
+@permission_required("sending.control")
+def account_deactivate(account_id: int):
+    from pressroom.models import SocialAccount
+    from pressroom.services import sending
+
+    account = db.session.get(SocialAccount, account_id) or abort(404)
+    if ConfirmForm().validate_on_submit():
+        sending.deactivate_account(db.session, current_user, account)
+        db.session.commit()
+    return redirect(url_for("admin.accounts"))
+
+
+@bp.route("/jeda", methods=["GET", "POST"])
+@permission_required("sending.control")
+def stops():
+    from pressroom.models import SendingStop
+    from pressroom.services import sending
+    from pressroom.web.forms import StopForm
+
+    form = StopForm()
+    form.kind.choices = choices([("pause", _l("Pause now (until lifted)")),
+                                 ("blackout", _l("Blackout window (set ahead)"))])
+    form.opd_id.choices = choices([(0, _l("All OPDs"))] + [(o.id, o.short_name) for o in _all_opds()])
+    if form.validate_on_submit():
+        try:
+            sending.add_stop(db.session, current_user, kind=form.kind.data, opd_id=form.opd_id.data or None,
+                             reason=form.reason.data,
+                             starts_at=clock.from_wib(form.starts_at.data) if form.starts_at.data else None,
+                             ends_at=clock.from_wib(form.ends_at.data) if form.ends_at.data else None)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_l("Saved. Nothing is sent while it is in force; affected posts are held for re-approval."),
+                  "success")
+            return redirect(url_for("admin.stops"))
+    rows = db.session.scalars(select(SendingStop).order_by(SendingStop.starts_at.desc()).limit(100)).all()
+    return render_template("admin/stops.html", form=form, stops=rows, opds={o.id: o for o in _all_opds()},
+                           now=clock.now(), csrf_form=ConfirmForm()), (400 if form.errors else 200)
+
+
+@bp.post("/jeda/<int:stop_id>/cabut")
+@permission_required("sending.control")
+def stop_lift(stop_id: int):
+    from pressroom.models import SendingStop
+    from pressroom.services import sending
+
+    stop = db.session.get(SendingStop, stop_id) or abort(404)
+    if ConfirmForm().validate_on_submit():
+        sending.lift_stop(db.session, current_user, stop)
+        db.session.commit()
+        flash(_l("Lifted."), "success")
+    return redirect(url_for("admin.stops"))

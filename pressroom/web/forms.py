@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -93,6 +94,8 @@ class OpdForm(FlaskForm):
     primary_color = StringField(_l("Main colour"), validators=[REQUIRED], render_kw={"type": "color"})
     accent_color = StringField(_l("Accent colour"), validators=[REQUIRED], render_kw={"type": "color"})
     is_active = BooleanField(_l("Active"), default=True)
+    approval_steps = SelectField(_l("Approval chain"), coerce=int, choices=choices([
+        (1, _l("One step: the head (Kepala)")), (2, _l("Two steps: a Kabid, then the Kepala"))]))
 
 
 class UserForm(FlaskForm):
@@ -193,3 +196,44 @@ class OutletForm(FlaskForm):
 class BeatForm(FlaskForm):
     name = StringField(_l("Beat"), validators=[REQUIRED, Length(max=80)])
     is_active = BooleanField(_l("In use"), default=True)
+
+
+# Posts ---------------------------------------------------------------------------------------
+class PostForm(FlaskForm):
+    opd_id = SelectField(_l("OPD"), coerce=int)
+    caption = TextAreaField(_l("Caption"), validators=[Length(max=63206)], render_kw={"rows": 6})
+    variant_x = TextAreaField(_l("Variant for X (optional)"), validators=[Length(max=2000)],
+                              render_kw={"rows": 3})
+    variant_instagram = TextAreaField(_l("Variant for Instagram (optional)"), validators=[Length(max=3000)],
+                                      render_kw={"rows": 3})
+    variant_telegram = TextAreaField(_l("Variant for Telegram (optional)"), validators=[Length(max=4096)],
+                                     render_kw={"rows": 3})
+    scheduled_at = WibDateTimeField(_l("Publish at (WIB)"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
+    account_ids = SelectMultipleField(_l("Accounts"), coerce=int)
+
+
+class ImageForm(FlaskForm):
+    image = FileField(_l("Image (JPEG or PNG)"), validators=[FileRequired(message=_l("Choose a file."))])
+    alt_text = StringField(_l("Alt text (describe the image for blind readers)"),
+                           validators=[REQUIRED, Length(max=1000)])
+
+
+class DecisionForm(FlaskForm):
+    comment = TextAreaField(_l("Comment"), validators=[Length(max=2000)], render_kw={"rows": 2})
+
+
+class StopForm(FlaskForm):
+    kind = SelectField(_l("Kind"))
+    opd_id = SelectField(_l("Applies to"), coerce=int)
+    starts_at = WibDateTimeField(_l("From (WIB)"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
+    ends_at = WibDateTimeField(_l("Until (WIB)"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
+    reason = StringField(_l("Reason"), validators=[REQUIRED, Length(max=300)],
+                         render_kw={"placeholder": "Masa tenang Pilkada"})
+
+
+class AccountForm(FlaskForm):
+    opd_id = SelectField(_l("OPD"), coerce=int)
+    platform = SelectField(_l("Platform"))
+    name = StringField(_l("Name shown"), validators=[REQUIRED, Length(max=120)])
+    credentials = TextAreaField(_l("Credentials (JSON; leave empty for the sandbox)"),
+                                validators=[Length(max=4000)], render_kw={"rows": 3, "autocomplete": "off"})

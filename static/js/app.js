@@ -8,3 +8,18 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 });
+
+// Live character counts on the post editor (X counts every link as 23 characters).
+(function () {
+  var caption = document.getElementById("caption");
+  var out = document.querySelector("[data-counter-for='caption']");
+  if (!caption || !out) { return; }
+  function xLength(text) { return text.replace(/https?:\/\/\S+/g, "x".repeat(23)).length; }
+  function update() {
+    var text = caption.value;
+    out.textContent = "X " + xLength(text) + "/280 · Instagram " + text.length + "/2200 · Telegram " +
+      text.length + "/1024";
+  }
+  caption.addEventListener("input", update);
+  update();
+})();

@@ -19,6 +19,9 @@ STAFF = frozenset(ROLES) - {"anonymous"}
 ADMIN = frozenset({"admin"})
 DIRECTORY = frozenset({"editor", "approver", "other_approver", "acting_approver", "admin"})
 APPROVERS = frozenset({"approver", "other_approver", "acting_approver", "admin"})
+OPD_STAFF = frozenset({"editor", "approver", "other_approver", "acting_approver"})
+OPD_A_WRITERS = frozenset({"editor", "approver", "acting_approver"})
+OPD_READERS = frozenset({"editor", "approver", "acting_approver", "walidata", "viewer", "admin"})
 PUBLIC = "public"      # anyone, no login needed
 SIGNED = "signed"      # authenticated by a signature in the URL, never by the session
 AUTH_FLOW = "auth"     # the login flow itself: reachable by anyone, redirects as needed
@@ -78,6 +81,26 @@ EXPECTATIONS: dict[str, object] = {
     "journalists.erase": ADMIN,
     "journalists.beats": ADMIN,
     "journalists.beat_edit": ADMIN,
+    # Posts: the list, editor and queue are for staff; OPD A's post for its people and readers.
+    "posts.index": STAFF,
+    "posts.queue": STAFF,
+    "posts.new": OPD_STAFF,
+    "posts.sandbox": STAFF,
+    "posts.detail": OPD_READERS,
+    "posts.comment": OPD_READERS,
+    "posts.edit": OPD_A_WRITERS,
+    "posts.add_image": OPD_A_WRITERS,
+    "posts.remove_image": OPD_A_WRITERS,
+    "posts.submit": OPD_A_WRITERS,
+    "posts.withdraw": OPD_A_WRITERS,
+    "posts.resolve": OPD_A_WRITERS,
+    # Deciding: OPD A's approvers (the service then checks level, authorship and the step).
+    "posts.approve": frozenset({"approver", "acting_approver"}),
+    "posts.reject": frozenset({"approver", "acting_approver"}),
+    "admin.accounts": ADMIN,
+    "admin.account_deactivate": ADMIN,
+    "admin.stops": ADMIN,
+    "admin.stop_lift": ADMIN,
 }
 
 
@@ -107,6 +130,17 @@ def world(app, factory, storage):
         journalists.clean_input(factory.session, full_name="Wartawan Uji", outlet_id=outlet.id,
                                 phones=["0899-0000-0001"]))
     beat = factory.session.scalar(select(Beat))
+    from pressroom.services import outbox, posts, sending
+
+    account = sending.create_account(factory.session, None, factory.app.extensions["crypto"], opd_id=opd_a.id,
+                                     platform="telegram", name="Akun A", credentials="")
+    post = posts.create_post(factory.session, people["editor"], opd_a.id, caption="Uji", variants={},
+                             scheduled_at=None, account_ids=[account.id])
+    image = posts.add_image(factory.session, people["editor"], storage, post, _png(), alt_text="gambar")
+    delivery = outbox.enqueue(factory.session, kind="publish", channel="telegram", subject_type="post",
+                              subject_id=post.id, opd_id=opd_a.id, account_id=account.id)
+    stop = sending.add_stop(factory.session, people["admin"], kind="pause", opd_id=opd_b.id, reason="uji",
+                            starts_at=None, ends_at=None)
     factory.session.commit()
     storage.put("probe/file.txt", b"hello", public=True)
     storage.put("probe/private.txt", b"secret")
@@ -123,8 +157,23 @@ def world(app, factory, storage):
         "outlet_id": outlet.id,
         "beat_id": beat.id,
         "fmt": "csv",
+        "post_id": post.id,
+        "image_id": image.id,
+        "delivery_id": delivery.id,
+        "account_id": account.id,
+        "stop_id": stop.id,
     }
     return people, args
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (40, 40), (200, 0, 0)).save(out, format="PNG")
+    return out.getvalue()
 
 
 def _routes(app):

@@ -1,0 +1,445 @@
+"""Posts under /app/posts: the editor, the approval queue (built for a phone), the post page
+with its activity trail and deliveries, and the sandbox feed."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from pressroom import clock, db
+from pressroom.i18n import _l
+from pressroom.models import Delivery, Opd, Post, PostComment, PostImage, SocialAccount, User
+from pressroom.services import ValidationError, approvals, outbox, posts
+from pressroom.services.policy import can, capacities
+from pressroom.storage import get_storage
+from pressroom.web.forms import ConfirmForm, DecisionForm, ImageForm, PostForm, choices
+from pressroom.web.security import permission_required
+
+bp = Blueprint("posts", __name__, url_prefix="/app/posts")
+
+STATE_LABELS = {
+    "draft": _l("draft"),
+    "submitted": _l("waiting for approval"),
+    "approved": _l("approved"),
+    "rejected": _l("returned"),
+    "withdrawn": _l("withdrawn"),
+    "held": _l("held"),
+    "missed": _l("missed"),
+}
+OUTCOME_LABELS = {
+    "none": "",
+    "scheduled": _l("scheduled"),
+    "sending": _l("sending"),
+    "published": _l("published"),
+    "partially_published": _l("partially published"),
+    "failed": _l("failed"),
+    "needs_check": _l("needs a person's check"),
+}
+DELIVERY_LABELS = {
+    "due": _l("queued"),
+    "claimed": _l("sending"),
+    "sent": _l("sent"),
+    "failed": _l("failed"),
+    "unknown": _l("unknown — check the platform"),
+    "cancelled": _l("cancelled"),
+}
+PLATFORM_LABELS = {"x": "X", "facebook": "Facebook", "instagram": "Instagram", "telegram": "Telegram"}
+
+
+@bp.context_processor
+def _labels():
+    return {
+        "STATE_LABELS": STATE_LABELS,
+        "OUTCOME_LABELS": OUTCOME_LABELS,
+        "DELIVERY_LABELS": DELIVERY_LABELS,
+        "PLATFORM_LABELS": PLATFORM_LABELS,
+    }
+
+
+def _my_opd_ids() -> set[int]:
+    return {c.opd_id for c in capacities(current_user) if c.role in ("editor", "approver")}
+
+
+def _load(post_id: int) -> Post | None:
+    return db.session.get(Post, post_id)
+
+
+def _allow_hosts() -> frozenset[str]:
+    return frozenset(
+        h.strip() for h in current_app.config.get("INSTAGRAM_URL_ALLOW", "").split(",") if h.strip()
+    )
+
+
+@bp.get("/")
+@permission_required("app.enter")
+def index():
+    ids = _my_opd_ids()
+    query = select(Post).order_by(Post.scheduled_at.desc().nulls_last(), Post.id.desc()).limit(100)
+    if not can(current_user, "post.view", 0) or not any(
+        c.role in ("admin", "viewer", "walidata") for c in capacities(current_user)
+    ):
+        query = query.where(Post.opd_id.in_(ids or {0}))
+    rows = db.session.scalars(query).all()
+    outcomes = {p.id: outbox.outcome(posts.deliveries_of(db.session, p)) for p in rows}
+    return render_template("posts/index.html", posts=rows, outcomes=outcomes, queue=_queue())
+
+
+def _queue() -> list[Post]:
+    """Posts waiting for a decision this user may take."""
+    waiting = db.session.scalars(select(Post).where(Post.state == "submitted").order_by(Post.scheduled_at))
+    mine = []
+    for post in waiting:
+        try:
+            approvals.check_can_decide(db.session, current_user, post, posts.SUBJECT)
+        except ValidationError:
+            continue
+        mine.append(post)
+    return mine
+
+
+@bp.get("/persetujuan")
+@permission_required("app.enter")
+def queue():
+    return render_template("posts/queue.html", queue=_queue(), decision_form=DecisionForm())
+
+
+def _form(post: Post | None = None) -> PostForm:
+    form = PostForm(obj=None)
+    opd_ids = _my_opd_ids()
+    opds = db.session.scalars(select(Opd).where(Opd.id.in_(opd_ids or {0})).order_by(Opd.short_name)).all()
+    form.opd_id.choices = choices((o.id, o.short_name) for o in opds)
+    opd_id = (
+        post.opd_id
+        if post
+        else (
+            request.form.get("opd_id", type=int)
+            or request.args.get("opd", type=int)
+            or (opds[0].id if opds else 0)
+        )
+    )
+    accounts = db.session.scalars(
+        select(SocialAccount)
+        .where(SocialAccount.opd_id == opd_id, SocialAccount.is_active.is_(True))
+        .order_by(SocialAccount.platform)
+    ).all()
+    form.account_ids.choices = choices(
+        (
+            a.id,
+            f"{PLATFORM_LABELS.get(a.platform, a.platform)} · {a.name}"
+            + (" (sandbox)" if a.is_sandbox else ""),
+        )
+        for a in accounts
+    )
+    if request.method == "GET":
+        form.opd_id.data = opd_id
+        if post is not None:
+            form.caption.data = post.caption
+            form.variant_x.data = post.caption_variants.get("x", "")
+            form.variant_instagram.data = post.caption_variants.get("instagram", "")
+            form.variant_telegram.data = post.caption_variants.get("telegram", "")
+            form.scheduled_at.data = (
+                clock.to_wib(post.scheduled_at).replace(tzinfo=None) if post.scheduled_at else None
+            )
+            form.account_ids.data = [t.account_id for t in post.targets]
+        else:
+            start = clock.to_wib(clock.now() + timedelta(hours=2)).replace(minute=0, second=0, microsecond=0)
+            form.scheduled_at.data = start.replace(tzinfo=None)
+            form.account_ids.data = [a.id for a in accounts]
+    return form
+
+
+def _values(form: PostForm) -> dict:
+    return {
+        "caption": form.caption.data or "",
+        "variants": {
+            "x": form.variant_x.data or "",
+            "instagram": form.variant_instagram.data or "",
+            "telegram": form.variant_telegram.data or "",
+        },
+        "scheduled_at": clock.from_wib(form.scheduled_at.data) if form.scheduled_at.data else None,
+        "account_ids": list(form.account_ids.data or []),
+    }
+
+
+def _errors_to_flash(exc: ValidationError) -> None:
+    db.session.rollback()
+    for message in exc.errors.values():
+        flash(message, "error")
+
+
+@bp.route("/baru", methods=["GET", "POST"])
+@permission_required("app.enter")
+def new():
+    form = _form()
+    if not form.opd_id.choices:
+        abort(403)
+    if form.validate_on_submit():
+        opd = db.session.get(Opd, form.opd_id.data) or abort(400)
+        if not can(current_user, "post.edit", opd):
+            abort(403)
+        try:
+            post = posts.create_post(db.session, current_user, opd.id, **_values(form))
+        except ValidationError as exc:
+            _errors_to_flash(exc)
+        else:
+            db.session.commit()
+            flash(_l("Draft saved. Add images, then submit it for approval."), "success")
+            return redirect(url_for("posts.detail", post_id=post.id))
+    return render_template("posts/form.html", form=form, post=None), (400 if form.errors else 200)
+
+
+@bp.route("/<int:post_id>/ubah", methods=["GET", "POST"])
+@permission_required("post.edit", lambda post_id: _load(post_id))
+def edit(post_id: int, obj: Post):
+    form = _form(obj)
+    form.opd_id.validators = []
+    if request.method == "POST":
+        form.opd_id.data = obj.opd_id
+    if form.validate_on_submit():
+        try:
+            changed = posts.update_post(db.session, current_user, obj, **_values(form))
+        except ValidationError as exc:
+            _errors_to_flash(exc)
+        else:
+            db.session.commit()
+            if changed and obj.state == "draft" and obj.state_reason:
+                flash(_l("Saved. The approval was cleared: submit it again."), "warning")
+            else:
+                flash(_l("Changes saved."), "success")
+            return redirect(url_for("posts.detail", post_id=obj.id))
+    return render_template("posts/form.html", form=form, post=obj), (400 if form.errors else 200)
+
+
+@bp.get("/<int:post_id>")
+@permission_required("post.view", lambda post_id: _load(post_id))
+def detail(post_id: int, obj: Post):
+    deliveries = posts.deliveries_of(db.session, obj)
+    accounts = {
+        a.id: a
+        for a in db.session.scalars(
+            select(SocialAccount).where(
+                SocialAccount.id.in_({d.account_id for d in deliveries if d.account_id} or {0})
+            )
+        )
+    }
+    trail = approvals.decisions(db.session, posts.SUBJECT, obj.id)
+    comments = db.session.scalars(
+        select(PostComment).where(PostComment.post_id == obj.id).order_by(PostComment.id)
+    ).all()
+    people = {
+        u.id: u
+        for u in db.session.scalars(
+            select(User).where(
+                User.id.in_(
+                    {d.decided_by_id for d in trail} | {c.author_id for c in comments} | {obj.author_id}
+                )
+            )
+        )
+    }
+    try:
+        approvals.check_can_decide(db.session, current_user, obj, posts.SUBJECT)
+        can_decide = True
+    except ValidationError:
+        can_decide = False
+    problems = posts.platform_problems(
+        obj, public_url=current_app.config["PUBLIC_URL"], allow_hosts=_allow_hosts()
+    )
+    return render_template(
+        "posts/detail.html",
+        post=obj,
+        deliveries=deliveries,
+        accounts=accounts,
+        trail=trail,
+        comments=comments,
+        people=people,
+        can_edit=can(current_user, "post.edit", obj),
+        can_decide=can_decide,
+        problems=problems,
+        outcome=outbox.outcome(deliveries),
+        image_form=ImageForm(),
+        decision_form=DecisionForm(),
+        csrf_form=ConfirmForm(),
+    )
+
+
+def _back(post: Post):
+    return redirect(url_for("posts.detail", post_id=post.id))
+
+
+@bp.post("/<int:post_id>/gambar")
+@permission_required("post.edit", lambda post_id: _load(post_id))
+def add_image(post_id: int, obj: Post):
+    form = ImageForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+        return _back(obj)
+    try:
+        posts.add_image(
+            db.session, current_user, get_storage(), obj, form.image.data.read(), alt_text=form.alt_text.data
+        )
+    except ValidationError as exc:
+        _errors_to_flash(exc)
+    else:
+        db.session.commit()
+        flash(_l("Image added."), "success")
+    return _back(obj)
+
+
+@bp.post("/<int:post_id>/gambar/<int:image_id>/hapus")
+@permission_required("post.edit", lambda post_id, image_id: _load(post_id))
+def remove_image(post_id: int, image_id: int, obj: Post):
+    image = db.session.get(PostImage, image_id)
+    if image is None or image.post_id != obj.id:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        try:
+            posts.remove_image(db.session, current_user, obj, image)
+        except ValidationError as exc:
+            _errors_to_flash(exc)
+        else:
+            db.session.commit()
+    return _back(obj)
+
+
+@bp.post("/<int:post_id>/ajukan")
+@permission_required("post.edit", lambda post_id: _load(post_id))
+def submit(post_id: int, obj: Post):
+    if ConfirmForm().validate_on_submit():
+        problems = posts.platform_problems(
+            obj, public_url=current_app.config["PUBLIC_URL"], allow_hosts=_allow_hosts()
+        )
+        if problems:
+            for problem in problems:
+                flash(problem, "error")
+            return _back(obj)
+        try:
+            posts.submit_post(db.session, current_user, obj)
+        except ValidationError as exc:
+            _errors_to_flash(exc)
+        else:
+            db.session.commit()
+            flash(_l("Submitted: the approver has been notified."), "success")
+    return _back(obj)
+
+
+@bp.post("/<int:post_id>/setujui")
+@permission_required("app.enter")
+def approve(post_id: int):
+    post = _load(post_id) or abort(404)
+    if not can(current_user, "opd.approve", post.opd_id):
+        abort(403)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            final = posts.approve_post(
+                db.session,
+                current_user,
+                post,
+                comment=form.comment.data or "",
+                public_url=current_app.config["PUBLIC_URL"],
+                allow_hosts=_allow_hosts(),
+                missed_window=timedelta(minutes=current_app.config["MISSED_WINDOW_MINUTES"]),
+            )
+        except ValidationError as exc:
+            db.session.commit() if post.state == "missed" else db.session.rollback()
+            for message in exc.errors.values():
+                flash(message, "error")
+        else:
+            db.session.commit()
+            flash(
+                _l("Approved: it will be published at %(when)s.", when=_when(post))
+                if final
+                else _l("Approved; the next step's approver has been notified."),
+                "success",
+            )
+    if request.form.get("back") == "queue":
+        return redirect(url_for("posts.queue"))
+    return _back(post)
+
+
+def _when(post: Post) -> str:
+    from pressroom import formatting
+
+    return formatting.wib(post.scheduled_at, str(__import__("flask_babel").get_locale()))
+
+
+@bp.post("/<int:post_id>/tolak")
+@permission_required("app.enter")
+def reject(post_id: int):
+    post = _load(post_id) or abort(404)
+    if not can(current_user, "opd.approve", post.opd_id):
+        abort(403)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            posts.reject_post(db.session, current_user, post, comment=form.comment.data or "")
+        except ValidationError as exc:
+            _errors_to_flash(exc)
+        else:
+            db.session.commit()
+            flash(_l("Returned to the author with your comment."), "success")
+    if request.form.get("back") == "queue":
+        return redirect(url_for("posts.queue"))
+    return _back(post)
+
+
+@bp.post("/<int:post_id>/tarik")
+@permission_required("post.edit", lambda post_id: _load(post_id))
+def withdraw(post_id: int, obj: Post):
+    if ConfirmForm().validate_on_submit():
+        try:
+            posts.withdraw_post(db.session, current_user, obj)
+        except ValidationError as exc:
+            _errors_to_flash(exc)
+        else:
+            db.session.commit()
+            flash(_l("Withdrawn: nothing will be published."), "success")
+    return _back(obj)
+
+
+@bp.post("/<int:post_id>/komentar")
+@permission_required("post.view", lambda post_id: _load(post_id))
+def comment(post_id: int, obj: Post):
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            posts.comment_on(db.session, current_user, obj, form.comment.data or "")
+        except ValidationError as exc:
+            _errors_to_flash(exc)
+        else:
+            db.session.commit()
+    return _back(obj)
+
+
+@bp.post("/<int:post_id>/kiriman/<int:delivery_id>/periksa")
+@permission_required("post.edit", lambda post_id, delivery_id: _load(post_id))
+def resolve(post_id: int, delivery_id: int, obj: Post):
+    delivery = db.session.get(Delivery, delivery_id)
+    if delivery is None or delivery.subject_type != "post" or delivery.subject_id != obj.id:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        outbox.resolve_unknown(
+            db.session,
+            current_user,
+            delivery,
+            happened=request.form.get("happened") == "yes",
+            external_url=(request.form.get("url") or "").strip()[:500] or None,
+        )
+        db.session.commit()
+        flash(_l("Recorded."), "success")
+    return _back(obj)
+
+
+@bp.get("/sandbox")
+@permission_required("sandbox.view")
+def sandbox():
+    from jobs.dispatch import sandbox_dir
+    from pressroom.channels.sandbox import read_entries
+
+    entries = read_entries(sandbox_dir(current_app.config), limit=100)
+    return render_template("posts/sandbox.html", entries=entries)
