@@ -237,9 +237,10 @@ def platform_problems(post: Post, *, public_url: str, allow_hosts: frozenset[str
         for image in images:
             ratio = image.width / image.height
             if ratio < 0.8 - 1e-3 or ratio > 1.91 + 1e-3:
+                shown = round(ratio, 2)
                 problems.append(_l(
                     "Instagram: image %(n)s has aspect %(r)s; it must be between 4:5 and 1.91:1.",
-                    n=image.position + 1, r=f"{ratio:.2f}"))
+                    n=image.position + 1, r=shown))
             if image.size_bytes > MAX_IMAGE_BYTES:
                 problems.append(_l("Instagram: image %(n)s is over 8 MB.", n=image.position + 1))
         if not _is_public_https(public_url, allow_hosts):
