@@ -86,6 +86,28 @@ def demo_logins() -> list[tuple[str, str]]:
     return [(f"{local}@{DOMAIN}", f"{role} — {opd}, {title}") for local, _n, opd, role, title, _l in USERS]
 
 
+#: Every demo OPD gets sandbox accounts (no credentials): what they "publish" shows in the
+#: sandbox feed, so the whole flow can be seen after `make run` without any real account.
+DEMO_PLATFORMS = (("telegram", "Kanal Telegram {short} (demo)"), ("x", "@{code}_demo"),
+                  ("facebook", "{short} Jateng (demo)"), ("instagram", "@{code}.jateng.demo"))
+
+
+def _seed_accounts(app: Flask, session, by_code: dict[str, Opd], admin: User) -> int:
+    from pressroom.models import SocialAccount
+    from pressroom.services import sending
+
+    added = 0
+    for code, opd in by_code.items():
+        if session.scalar(select(SocialAccount.id).where(SocialAccount.opd_id == opd.id)):
+            continue
+        for platform, pattern in DEMO_PLATFORMS:
+            name = pattern.format(short=opd.short_name, code=code.lower())
+            sending.create_account(session, admin, app.extensions["crypto"], opd_id=opd.id,
+                                   platform=platform, name=name, credentials="")
+            added += 1
+    return added
+
+
 def seed_demo(app: Flask) -> int:
     """Create what is missing of the demo; return how many records were added."""
     from pressroom.storage import LocalStorage
@@ -135,6 +157,7 @@ def seed_demo(app: Flask) -> int:
                                  starts_at=start, ends_at=start + timedelta(days=7))
             added += 1
         added += seed_journalists(session, by_code, by_email[f"admin@{DOMAIN}"])
+        added += _seed_accounts(app, session, by_code, by_email[f"admin@{DOMAIN}"])
         session.commit()
     finally:
         session.close()
