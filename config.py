@@ -73,6 +73,20 @@ class Config:
     MISSED_WINDOW_MINUTES = env_int("MISSED_WINDOW_MINUTES", 30)
     #: Hosts allowed as PRESSROOM_PUBLIC_URL for Instagram although not public https (tests, fakes).
     INSTAGRAM_URL_ALLOW = env("INSTAGRAM_URL_ALLOW", "")
+    #: Outside services (pressroom/channels/registry.py). Without SMTP_HOST, email goes to the
+    #: sandbox feed; every base URL is configuration so tests talk to local fakes.
+    SMTP_HOST = env("SMTP_HOST", "")
+    SMTP_PORT = env_int("SMTP_PORT", 587)
+    SMTP_SECURITY = env("SMTP_SECURITY", "starttls")
+    SMTP_USERNAME = env("SMTP_USERNAME", "")
+    SMTP_PASSWORD = env("SMTP_PASSWORD", "")
+    SMTP_TIMEOUT = env_int("SMTP_TIMEOUT", 10)
+    MAIL_SENDER = env("MAIL_SENDER", "Pressroom Jateng <noreply@pressroom.invalid>")
+    TELEGRAM_API_BASE = env("TELEGRAM_API_BASE", "https://api.telegram.org")
+    TELEGRAM_TIMEOUT = env_int("TELEGRAM_TIMEOUT", 15)
+    #: Channels always sent to the sandbox ("*" for all), and where the sandbox feed lives.
+    SANDBOX_CHANNELS = env("SANDBOX_CHANNELS", "")
+    SANDBOX_PATH = env("SANDBOX_PATH", "")
     #: Cookie settings.
     SESSION_COOKIE_NAME = "pressroom_session"
     SESSION_COOKIE_HTTPONLY = True
@@ -100,6 +114,9 @@ class DevelopmentConfig(Config):
 
 class TestingConfig(Config):
     TESTING = True
+    # Real senders are unreachable from tests by configuration: no mail server, no Bot API.
+    SMTP_HOST = ""
+    TELEGRAM_API_BASE = ""
     SECRET_KEY = "testing-secret"
     ENCRYPTION_KEYS = "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktMzJieXQ="
     PUBLIC_URL = "http://pressroom.test"
