@@ -31,6 +31,26 @@ log = logging.getLogger("pressroom.jobs.dispatch")
 LEASE = timedelta(minutes=2)
 
 
+class _Refuse:
+    """Stands in for a channel that cannot send: every message fails with the reason."""
+
+    name = "unavailable"
+
+    def __init__(self, reason: str):
+        from pressroom.channels.base import RateLimit
+
+        self.reason = reason
+        self.rate_limit = RateLimit()
+
+    def session(self, credentials):
+        import contextlib
+
+        return contextlib.nullcontext(credentials)
+
+    def send(self, _session, _message) -> Result:
+        return Result.failed(self.reason)
+
+
 def sandbox_dir(config) -> Path:
     return Path(config.get("SANDBOX_PATH") or Path(config["STORAGE_PATH"]) / "sandbox")
 
@@ -43,7 +63,11 @@ def channel_for(app: Flask, delivery: Delivery, account: SocialAccount | None):
         if account.is_sandbox:
             return registry.build_sandbox(app.config, stands_for=account.platform), {}
         credentials = json.loads(app.extensions["crypto"].decrypt(account.credentials_encrypted))
-        return registry.build_channel(account.platform, app.config), credentials
+        channel = registry.build_channel(account.platform, app.config)
+        if channel.name == "sandbox" or getattr(channel, "stands_for", None):
+            # Real credentials but no real adapter (or a sandboxed channel): never pretend.
+            return _Refuse(f"no {account.platform} adapter is configured; nothing was sent"), credentials
+        return channel, credentials
     return registry.build_channel(delivery.channel, app.config), {}
 
 

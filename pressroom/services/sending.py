@@ -17,6 +17,10 @@ from pressroom.models.post import PLATFORMS
 from pressroom.services import ValidationError, audit, posts
 
 
+#: Platforms with a real adapter today; the others can only be sandbox accounts (never a fake success).
+REAL_ADAPTERS = frozenset({"telegram"})
+
+
 def create_account(
     session: Session, admin: User, crypto: Crypto, *, opd_id: int, platform: str, name: str, credentials: str
 ) -> SocialAccount:
@@ -26,6 +30,10 @@ def create_account(
     if not clean_name:
         raise ValidationError.one("name", _l("The name is required."))
     encrypted = None
+    if (credentials or "").strip() and platform not in REAL_ADAPTERS:
+        raise ValidationError.one("credentials", _l(
+            "Pressroom cannot publish to %(platform)s yet: leave the credentials empty to use the sandbox.",
+            platform=platform))
     if (credentials or "").strip():
         try:
             parsed = json.loads(credentials)
