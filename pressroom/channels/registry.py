@@ -1,0 +1,116 @@
+"""The one registry of channels: a name and the app's configuration give an adapter.
+
+``build_channel(name, config)`` is how the outbox (and anything else that sends) gets a
+channel. Servers and base URLs come from configuration only, so tests point every adapter
+at a local fake and nothing reaches a real service by accident. Where a channel is not
+configured, the sandbox stands in for it (``stands_for`` = the channel's name) and keeps
+what would have been sent for the "sandbox feed" page.
+
+Configuration keys read (``PRESSROOM_<KEY>`` in the environment, by config.py's rule):
+
+* ``SANDBOX_CHANNELS`` — channels that always go to the sandbox: a list or
+  comma-separated names, or ``*``/``all`` for every one (demo, tests). Default: none.
+* ``SANDBOX_PATH`` — folder of the sandbox feed. Default ``<STORAGE_PATH>/sandbox``
+  (``STORAGE_PATH`` is read only for this default).
+* ``SMTP_HOST`` — the mail server; empty means email goes to the sandbox.
+* ``SMTP_PORT`` — default 587 (465 is usual with ``tls``, 25 with ``none``).
+* ``SMTP_SECURITY`` — ``starttls`` (default), ``tls`` (implicit TLS) or ``none``.
+* ``SMTP_USERNAME`` / ``SMTP_PASSWORD`` — the login; empty username means no AUTH.
+* ``SMTP_CA_FILE`` — PEM file of the CA that signed the server's certificate, for a mail
+  server with a private CA. Default: the system's trusted CAs.
+* ``SMTP_TIMEOUT`` — seconds to wait for the server at each step. Default 10.
+* ``MAIL_SENDER`` — the From header, e.g. ``Pressroom Jateng <noreply@jatengprov.go.id>``;
+  required when ``SMTP_HOST`` is set (its domain also ends every Message-ID).
+* ``TELEGRAM_API_BASE`` — Bot API base URL. Default ``https://api.telegram.org``; empty
+  means Telegram goes to the sandbox.
+* ``TELEGRAM_TIMEOUT`` — seconds to wait for a Bot API answer. Default 15.
+
+A delivery to an account that has no credentials is the outbox's to route: it asks for
+``build_sandbox(config, stands_for=…)`` directly.
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from pressroom.channels.base import Channel
+from pressroom.channels.email import EmailChannel
+from pressroom.channels.sandbox import SandboxChannel
+from pressroom.channels.telegram import DEFAULT_API_BASE, TelegramChannel
+
+
+class UnknownChannel(KeyError):
+    """A channel name the registry does not know (a typo, or an adapter not yet written)."""
+
+
+def build_sandbox(config: Mapping[str, Any], stands_for: str = "sandbox") -> SandboxChannel:
+    """Return the sandbox that keeps its feed under ``SANDBOX_PATH``."""
+    path = config.get("SANDBOX_PATH") or Path(config.get("STORAGE_PATH") or "instance/storage") / "sandbox"
+    return SandboxChannel(path, stands_for=stands_for)
+
+
+def _email(config: Mapping[str, Any]) -> Channel | None:
+    host = (config.get("SMTP_HOST") or "").strip()
+    if not host:
+        return None
+    sender = config.get("MAIL_SENDER")
+    if not sender:
+        raise ValueError("MAIL_SENDER must be set when SMTP_HOST is (the From address of every email)")
+    ca_file = config.get("SMTP_CA_FILE") or None
+    return EmailChannel(
+        host=host,
+        port=int(config.get("SMTP_PORT") or 587),
+        security=(config.get("SMTP_SECURITY") or "starttls").strip().lower(),
+        username=config.get("SMTP_USERNAME") or None,
+        password=config.get("SMTP_PASSWORD") or None,
+        sender=sender,
+        timeout=float(config.get("SMTP_TIMEOUT") or 10),
+        ssl_context=ssl.create_default_context(cafile=ca_file) if ca_file else None,
+    )
+
+
+def _telegram(config: Mapping[str, Any]) -> Channel | None:
+    base_url = config.get("TELEGRAM_API_BASE", DEFAULT_API_BASE)
+    if not base_url:
+        return None
+    return TelegramChannel(base_url=base_url, timeout=float(config.get("TELEGRAM_TIMEOUT") or 15))
+
+
+def _sandbox_only(config: Mapping[str, Any]) -> Channel | None:
+    return None
+
+
+#: Name → builder; a builder returning None means "not configured: use the sandbox".
+#: X, Facebook, Instagram and WhatsApp are listed so accounts on them work in the sandbox
+#: until their adapters are registered here.
+BUILDERS: dict[str, Callable[[Mapping[str, Any]], Channel | None]] = {
+    "sandbox": _sandbox_only,
+    "email": _email,
+    "telegram": _telegram,
+    "x": _sandbox_only,
+    "facebook": _sandbox_only,
+    "instagram": _sandbox_only,
+    "whatsapp": _sandbox_only,
+}
+
+
+def sandboxed_names(config: Mapping[str, Any]) -> set[str]:
+    """Return the names ``SANDBOX_CHANNELS`` sends to the sandbox (``{"*"}`` for all)."""
+    value = config.get("SANDBOX_CHANNELS") or ()
+    names = value.split(",") if isinstance(value, str) else value
+    cleaned = {str(name).strip().lower() for name in names if str(name).strip()}
+    return {"*"} if cleaned & {"*", "all"} else cleaned
+
+
+def build_channel(name: str, config: Mapping[str, Any]) -> Channel:
+    """Return the adapter for ``name``, or the sandbox standing in when it is not configured."""
+    try:
+        builder = BUILDERS[name]
+    except KeyError:
+        raise UnknownChannel(f"no channel named {name!r}; known: {', '.join(sorted(BUILDERS))}") from None
+    forced = sandboxed_names(config)
+    channel = None if ("*" in forced or name in forced) else builder(config)
+    return channel if channel is not None else build_sandbox(config, stands_for=name)
