@@ -23,7 +23,6 @@ from pressroom.models import (
     User,
 )
 from pressroom.models.journalist import OUTLET_TYPES
-from tests.unit.test_directory_export import ensure_reference_data
 
 FAKE_MOBILE = re.compile(r"^\+628990000\d{4}$")
 FAKE_LANDLINE = re.compile(r"^\+622400000\d{3}$")
@@ -36,7 +35,6 @@ def _count(session, model) -> int:
 @pytest.fixture
 def seeded(session, factory):
     """A smaller demo directory (120 people) followed by OPDs with the demo codes."""
-    ensure_reference_data(session)
     opds = {code: factory.opd(code) for code in FOLLOWED_BEATS}
     admin = factory.user("admin", opds["DISKOMINFO"])
     added = seed_journalists(session, opds, admin, count=120)
@@ -45,7 +43,6 @@ def seeded(session, factory):
 
 
 def test_seed_demo_adds_journalists_once(app, session):
-    ensure_reference_data(session)
     first = seed_demo(app)
     journalists = _count(session, Journalist)
     assert journalists == 300

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 
 import openpyxl
 import pytest
 import vobject
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from pressroom.migrate import MIGRATIONS
 from pressroom.models import Beat, Journalist, Outlet, Region
 from pressroom.services import journalists as svc
 from pressroom.services.directory_export import (
@@ -23,28 +21,11 @@ from pressroom.services.directory_export import (
 )
 
 SECRET_NOTE = "Sumber rahasia: jangan disebar"
-REGIONS_CSV = MIGRATIONS.parent / "data" / "jateng_kabkota_2025.csv"
-
-
-def ensure_reference_data(session) -> None:
-    """Load regions and beats again where the PostgreSQL test reset truncated them."""
-    if not session.scalar(select(func.count()).select_from(Region)):
-        with REGIONS_CSV.open(encoding="utf-8") as fh:
-            session.add_all(Region(code=r["kode_bps"], name=r["nama_kabupaten_kota"], kind=r["jenis"])
-                            for r in csv.DictReader(fh))
-    if not session.scalar(select(func.count()).select_from(Beat)):
-        spec = importlib.util.spec_from_file_location("directory_migration",
-                                                      MIGRATIONS / "versions" / "0002_directory.py")
-        migration = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(migration)
-        session.add_all(Beat(name=name, is_active=True) for name in migration.DEFAULT_BEATS)
-    session.commit()
 
 
 @pytest.fixture
 def people(session, factory):
     """Two journalists: one fully described, one with a name that looks like a formula."""
-    ensure_reference_data(session)
     opd = factory.opd("DISTANBUN")
     editor = factory.user("editor", opd)
     outlet = Outlet(name="Warta Uji Ekspor (demo)", type="kantor_berita", dewan_pers="faktual")
