@@ -24,10 +24,11 @@ def test_admin_creates_an_opd_with_a_generated_logo(app, factory, session, stora
     response = client.post("/app/admin/opd/new", data={
         "csrf_token": token, "code": "dinsos", "name": "Dinas Sosial Provinsi Jawa Tengah",
         "short_name": "Dinsos", "kind": "dinas", "primary_color": "#AA3300", "accent_color": "#00aa33",
+        "approval_steps": "2",
         "is_active": "y"})
     assert response.status_code == 302
     opd = session.scalar(select(Opd).where(Opd.code == "DINSOS"))
-    assert opd.primary_color == "#aa3300"
+    assert opd.primary_color == "#aa3300" and opd.approval_steps == 2
     png = storage.get(opd.logo_key, public=True)
     assert png.startswith(b"\x89PNG")
     entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "opd.created",
