@@ -156,7 +156,8 @@ def seed_demo(app: Flask) -> int:
                                  position_title=title, level="kepala", sk_number=sk,
                                  starts_at=start, ends_at=start + timedelta(days=7))
             added += 1
-        added += seed_journalists(session, by_code, by_email[f"admin@{DOMAIN}"])
+        added += seed_journalists(session, by_code, by_email[f"admin@{DOMAIN}"],
+                                  count=int(app.config.get("DEMO_JOURNALISTS", 300)))
         added += _seed_accounts(app, session, by_code, by_email[f"admin@{DOMAIN}"])
         session.commit()
     finally:

@@ -31,7 +31,13 @@ TEST_ENCRYPTION_KEY = "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktMzJieXQ="
 
 
 def pytest_sessionstart(session):
-    """Compile the translation catalogues, so tests never run against stale ones."""
+    """Compile the translation catalogues, so tests never run against stale ones; hash test
+    passwords with cheap Argon2 parameters (the algorithm is the same, only slower in life)."""
+    from argon2 import PasswordHasher
+
+    from pressroom.services import auth
+
+    auth.use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 

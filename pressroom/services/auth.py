@@ -20,6 +20,13 @@ from pressroom.services import audit
 
 _hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters
 
+
+def use_hasher(hasher: PasswordHasher) -> None:
+    """Swap the password hasher (tests use cheap parameters; production never calls this)."""
+    global _hasher, _DUMMY_HASH
+    _hasher = hasher
+    _DUMMY_HASH = _hasher.hash("pressroom-dummy-password")
+
 MIN_PASSWORD_LENGTH = 10
 RECOVERY_CODE_COUNT = 10
 TOTP_ISSUER = "Pressroom"

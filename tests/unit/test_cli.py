@@ -7,6 +7,7 @@ from tests.conftest import reload
 
 
 def test_seed_demo_is_idempotent_and_fictional(app, session):
+    app.config["DEMO_JOURNALISTS"] = 30  # the full 300 are seeded in test_demo_journalists
     runner = app.test_cli_runner()
     first = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0, first.output
