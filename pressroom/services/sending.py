@@ -16,7 +16,6 @@ from pressroom.models import Post, SendingStop, SocialAccount, User
 from pressroom.models.post import PLATFORMS
 from pressroom.services import ValidationError, audit, posts
 
-
 #: Platforms with a real adapter today; the others can only be sandbox accounts (never a fake success).
 REAL_ADAPTERS = frozenset({"telegram"})
 
