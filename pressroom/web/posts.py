@@ -247,6 +247,7 @@ def detail(post_id: int, obj: Post):
     problems = posts.platform_problems(
         obj, public_url=current_app.config["PUBLIC_URL"], allow_hosts=_allow_hosts()
     )
+    started = any(d.status in ("claimed", "sent", "unknown") or d.attempt_started_at for d in deliveries)
     return render_template(
         "posts/detail.html",
         post=obj,
