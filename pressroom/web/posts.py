@@ -258,6 +258,7 @@ def detail(post_id: int, obj: Post):
         people=people,
         can_edit=can(current_user, "post.edit", obj) and not started,
         started=started,
+        can_resolve=can(current_user, "post.edit", obj),
         can_decide=can_decide,
         problems=problems,
         outcome=outbox.outcome(deliveries),
