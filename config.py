@@ -84,6 +84,9 @@ class Config:
     MAIL_SENDER = env("MAIL_SENDER", "Pressroom Jateng <noreply@pressroom.invalid>")
     TELEGRAM_API_BASE = env("TELEGRAM_API_BASE", "https://api.telegram.org")
     TELEGRAM_TIMEOUT = env_int("TELEGRAM_TIMEOUT", 15)
+    TELEGRAM_RATE_PER_MINUTE = env_int("TELEGRAM_RATE_PER_MINUTE", 20)
+    #: A CA bundle for a mail server with a private certificate (intranet relays).
+    SMTP_CA_FILE = env("SMTP_CA_FILE", "")
     #: Channels always sent to the sandbox ("*" for all), and where the sandbox feed lives.
     SANDBOX_CHANNELS = env("SANDBOX_CHANNELS", "")
     SANDBOX_PATH = env("SANDBOX_PATH", "")

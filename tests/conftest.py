@@ -152,13 +152,17 @@ def client(app):
     return app.test_client()
 
 
+def open_test_session(app):
+    """A session for arranging and checking data. Deferred transactions: this long-lived
+    session must not hold SQLite's write lock while the app under test works."""
+    database = app.extensions["db"]
+    return database.session_factory(bind=database.engine.execution_options(sqlite_begin="DEFERRED"))
+
+
 @pytest.fixture
 def session(app):
     """A database session for arranging and checking data (commit to make it visible)."""
-    database = app.extensions["db"]
-    # Deferred transactions: this long-lived test session must not hold SQLite's write lock
-    # while the app under test serves requests. End its transactions before writing.
-    s = database.session_factory(bind=database.engine.execution_options(sqlite_begin="DEFERRED"))
+    s = open_test_session(app)
     yield s
     s.close()
 

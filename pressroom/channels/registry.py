@@ -24,6 +24,8 @@ Configuration keys read (``PRESSROOM_<KEY>`` in the environment, by config.py's 
 * ``TELEGRAM_API_BASE`` — Bot API base URL. Default ``https://api.telegram.org``; empty
   means Telegram goes to the sandbox.
 * ``TELEGRAM_TIMEOUT`` — seconds to wait for a Bot API answer. Default 15.
+* ``TELEGRAM_RATE_PER_MINUTE`` — messages per minute to one channel. Default 20 (the Bot
+  API's documented limit for groups and channels).
 
 A delivery to an account that has no credentials is the outbox's to route: it asks for
 ``build_sandbox(config, stands_for=…)`` directly.
@@ -36,7 +38,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from pressroom.channels.base import Channel
+from pressroom.channels.base import Channel, RateLimit
 from pressroom.channels.email import EmailChannel
 from pressroom.channels.sandbox import SandboxChannel
 from pressroom.channels.telegram import DEFAULT_API_BASE, TelegramChannel
@@ -76,7 +78,10 @@ def _telegram(config: Mapping[str, Any]) -> Channel | None:
     base_url = config.get("TELEGRAM_API_BASE", DEFAULT_API_BASE)
     if not base_url:
         return None
-    return TelegramChannel(base_url=base_url, timeout=float(config.get("TELEGRAM_TIMEOUT") or 15))
+    per_minute = config.get("TELEGRAM_RATE_PER_MINUTE")
+    rate = RateLimit(per_second=float(per_minute) / 60) if per_minute else None
+    timeout = float(config.get("TELEGRAM_TIMEOUT") or 15)
+    return TelegramChannel(base_url=base_url, timeout=timeout, rate_limit=rate)
 
 
 def _sandbox_only(config: Mapping[str, Any]) -> Channel | None:

@@ -1,0 +1,255 @@
+"""The outbox end to end through real adapters against local fakes: Telegram publishing
+(album, faults, unknown), email notices over STARTTLS, and two worker processes that never
+post anything twice (PostgreSQL)."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select, update
+
+from jobs import dispatch
+from pressroom import clock
+from pressroom.models import Delivery, Post
+from pressroom.services import outbox, posts, sending
+from tests.conftest import ROOT, open_test_session, reload
+from tests.fakes.smtp_server import FakeSMTPServer, make_certificate
+from tests.fakes.telegram_server import FakeTelegram
+
+
+def _png(color=(10, 120, 200)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (800, 800), color).save(out, format="PNG")
+    return out.getvalue()
+
+
+@pytest.fixture
+def telegram():
+    with FakeTelegram() as server:
+        yield server
+
+
+@pytest.fixture
+def tg_app(app_factory, telegram):
+    return app_factory(TELEGRAM_API_BASE=telegram.base_url, TELEGRAM_TIMEOUT=2, TELEGRAM_RATE_PER_MINUTE=6000)
+
+
+def _approved_post(app, session, factory, telegram, *, images=1, caption="Panen raya padi di Grobogan"):
+    opd = factory.opd("DISTANBUN")
+    creds = json.dumps({"bot_token": telegram.token, "chat_id": "@" + telegram.chat["username"]})
+    account = sending.create_account(
+        session,
+        None,
+        app.extensions["crypto"],
+        opd_id=opd.id,
+        platform="telegram",
+        name="Kanal Distanbun",
+        credentials=creds,
+    )
+    editor = factory.user("editor", opd)
+    head = factory.user("approver", opd, level="kepala")
+    post = posts.create_post(
+        session,
+        editor,
+        opd.id,
+        caption=caption,
+        variants={},
+        scheduled_at=clock.now() + timedelta(minutes=5),
+        account_ids=[account.id],
+    )
+    for i in range(images):
+        posts.add_image(
+            session,
+            editor,
+            app.extensions["storage"],
+            post,
+            _png((20 * i, 100, 150)),
+            alt_text=f"Foto panen {i + 1}",
+        )
+    posts.submit_post(session, editor, post)
+    posts.approve_post(session, head, post, comment="", public_url=app.config["PUBLIC_URL"])
+    session.commit()
+    return post
+
+
+def _run_until_idle(app, at):
+    with clock.frozen(at):
+        while dispatch.dispatch_due(app, owner="test-worker"):
+            pass
+
+
+def test_album_is_published_once_through_the_real_adapter(tg_app, telegram):
+    from tests.conftest import Factory
+
+    session = open_test_session(tg_app)
+    factory = Factory(tg_app, session)
+    post = _approved_post(tg_app, session, factory, telegram, images=3)
+    _run_until_idle(tg_app, post.scheduled_at + timedelta(seconds=1))
+    reload(session)
+    delivery = session.scalar(select(Delivery).where(Delivery.kind == "publish"))
+    assert delivery.status == "sent" and delivery.external_url.startswith("https://t.me/jatengprov_fake/")
+    groups = telegram.requests_for("sendMediaGroup")
+    assert len(groups) == 1 and len(telegram.posted) == 3
+    assert session.get(Post, post.id).state == "approved"
+    assert outbox.outcome(posts.deliveries_of(session, session.get(Post, post.id))) == "published"
+    session.close()
+
+
+def test_rate_limit_is_retried_later_and_sent_once(tg_app, telegram):
+    from tests.conftest import Factory
+
+    session = open_test_session(tg_app)
+    post = _approved_post(tg_app, session, Factory(tg_app, session), telegram)
+    telegram.fail_next("429", retry_after=30)
+    at = post.scheduled_at + timedelta(seconds=1)
+    _run_until_idle(tg_app, at)
+    reload(session)
+    delivery = session.scalar(select(Delivery).where(Delivery.kind == "publish"))
+    assert delivery.status == "due" and delivery.due_at >= at + timedelta(seconds=30)
+    _run_until_idle(tg_app, at + timedelta(seconds=40))
+    reload(session)
+    assert delivery.status == "sent" and delivery.attempts == 2 and len(telegram.posted) == 1
+    session.close()
+
+
+def test_maybe_published_is_unknown_and_never_resent(tg_app, telegram):
+    from tests.conftest import Factory
+
+    session = open_test_session(tg_app)
+    post = _approved_post(tg_app, session, Factory(tg_app, session), telegram)
+    telegram.fail_next("apply_then_fail")
+    at = post.scheduled_at + timedelta(seconds=1)
+    _run_until_idle(tg_app, at)
+    _run_until_idle(tg_app, at + timedelta(hours=1))
+    reload(session)
+    delivery = session.scalar(select(Delivery).where(Delivery.kind == "publish"))
+    assert delivery.status == "unknown" and delivery.attempts == 1
+    assert len(telegram.posted) == 1  # it did go out once; nothing sent it again
+    assert outbox.outcome([delivery]) == "needs_check"
+    session.close()
+
+
+def test_approver_notice_goes_out_by_email_over_starttls(app_factory, tmp_path):
+    make_certificate(tmp_path)
+    with FakeSMTPServer(tmp_path) as smtp:
+        app = app_factory(
+            SMTP_HOST=smtp.host,
+            SMTP_PORT=smtp.port,
+            SMTP_SECURITY="starttls",
+            MAIL_SENDER="Pressroom <noreply@pressroom.example.com>",
+            SMTP_CA_FILE=str(smtp.cert_file),
+        )
+        from tests.conftest import Factory
+
+        session = open_test_session(app)
+        factory = Factory(app, session)
+        opd = factory.opd("DINKES")
+        account = sending.create_account(
+            session,
+            None,
+            app.extensions["crypto"],
+            opd_id=opd.id,
+            platform="telegram",
+            name="Kanal",
+            credentials="",
+        )
+        editor = factory.user("editor", opd)
+        factory.user("approver", opd, level="kepala", email="kepala@pressroom.example.com")
+        post = posts.create_post(
+            session,
+            editor,
+            opd.id,
+            caption="Siaran",
+            variants={},
+            scheduled_at=clock.now() + timedelta(hours=1),
+            account_ids=[account.id],
+        )
+        posts.submit_post(session, editor, post)
+        session.commit()
+        dispatch.dispatch_due(app, owner="mail-worker")
+        reload(session)
+        notice = session.scalar(select(Delivery).where(Delivery.kind == "notice"))
+        assert notice.status == "sent", notice.last_error
+        [mail] = smtp.messages
+        assert mail.rcpt_tos == ["kepala@pressroom.example.com"] and mail.tls
+        body = mail.message.get_body(("plain",)).get_content()
+        assert f"http://pressroom.test/app/posts/{post.id}" in body
+        session.close()
+
+
+@pytest.mark.postgres_only
+def test_two_worker_processes_publish_every_post_exactly_once(app, session, factory, telegram, tmp_path):
+    """200 due deliveries, two worker processes, a fake answering with latency: every post
+    arrives exactly once at the fake, and both workers did real work."""
+    opd = factory.opd("DISKOMINFO")
+    creds = json.dumps({"bot_token": telegram.token, "chat_id": "@" + telegram.chat["username"]})
+    account = sending.create_account(
+        session,
+        None,
+        app.extensions["crypto"],
+        opd_id=opd.id,
+        platform="telegram",
+        name="Kanal",
+        credentials=creds,
+    )
+    editor = factory.user("editor", opd)
+    head = factory.user("approver", opd, level="kepala")
+    due = clock.now() + timedelta(hours=1)
+    for i in range(200):
+        post = posts.create_post(
+            session,
+            editor,
+            opd.id,
+            caption=f"Kabar #{i:03d}",
+            variants={},
+            scheduled_at=due,
+            account_ids=[account.id],
+        )
+        posts.submit_post(session, editor, post)
+        posts.approve_post(session, head, post, comment="", public_url=app.config["PUBLIC_URL"])
+    session.commit()
+    # Their time has come (without waiting an hour): every publish delivery is due now.
+    session.execute(update(Delivery).where(Delivery.kind == "publish").values(due_at=clock.now()))
+    session.commit()
+    config = {
+        key: app.config[key] for key in ("DATABASE_URL", "STORAGE_PATH", "INSTANCE_PATH", "ENCRYPTION_KEYS")
+    }
+    config.update(TELEGRAM_API_BASE=telegram.base_url, TELEGRAM_TIMEOUT=5, TELEGRAM_RATE_PER_MINUTE=60000)
+    go = tmp_path / "go"
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "tests.jobs.dispatch_worker", json.dumps(config), str(go)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    time.sleep(1.0)  # both interpreters reach the start line
+    go.touch()
+    counts = [int(w.communicate(timeout=180)[0].strip().splitlines()[-1]) for w in workers]
+    texts = [r.params.get("text") for r in telegram.requests_for("sendMessage")]
+    if len(texts) != 200:  # say what happened before failing
+        reload(session)
+        rows = session.execute(select(Delivery.kind, Delivery.status, func.min(Delivery.due_at), func.count())
+                               .group_by(Delivery.kind, Delivery.status)).all()
+        print("workers:", counts, "deliveries:", rows, "requests:", [r.method for r in telegram.requests][:5])
+    assert len(texts) == 200 and len(set(texts)) == 200, "a post was sent twice or lost"
+    # 200 posts plus 400 notices (to the approver on submission, to the author on approval).
+    assert all(c > 0 for c in counts) and sum(counts) == 600, counts
+    reload(session)
+    assert (
+        session.scalar(
+            select(func.count())
+            .select_from(Delivery)
+            .where(Delivery.kind == "publish", Delivery.status == "sent")
+        )
+        == 200
+    )
