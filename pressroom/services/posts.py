@@ -351,3 +351,36 @@ def hold(session: Session, post: Post, reason: str) -> None:
     cancel_deliveries(session, post)
     approvals.clear(session, post, SUBJECT, to_state="held", reason=reason[:300])
     audit.record(session, None, "post.held", post, fields=["state"])
+
+
+# Retraction and correction --------------------------------------------------------------------
+#: Platforms whose API lets a published post be deleted.
+RETRACTABLE = frozenset({"x", "facebook", "telegram", "sandbox"})
+
+
+def retraction_targets(session: Session, post: Post) -> list[Delivery]:
+    """Sent deliveries of a post, each to be deleted where its platform allows."""
+    return [d for d in deliveries_of(session, post) if d.kind == "publish" and d.status == "sent"]
+
+
+def record_retraction(session: Session, user: User, post: Post,
+                      outcomes: dict[int, tuple[bool, str]]) -> None:
+    """Store what each platform said (delivery id → (deleted?, note)) and audit it."""
+    deleted = [delivery_id for delivery_id, (ok, _note) in outcomes.items() if ok]
+    for delivery in retraction_targets(session, post):
+        if delivery.id in outcomes:
+            # The delivery stays "sent" (it was published); the note says what retraction did.
+            delivery.last_error = outcomes[delivery.id][1]
+    if outcomes and len(deleted) == len(outcomes):
+        post.retracted_at = clock.now()
+    audit.record(session, user, "post.retracted", post, fields=["deliveries"],
+                 details={"deleted": len(deleted), "not_deleted": len(outcomes) - len(deleted)})
+
+
+def start_correction(session: Session, user: User, post: Post) -> Post:
+    """A correction (ralat) is a new draft linked to the post it corrects."""
+    if post.state != "approved":
+        raise ValidationError.one("", _l("Only a published post can be corrected."))
+    return create_post(session, user, post.opd_id, caption=f"RALAT: {post.caption}",
+                       variants=dict(post.caption_variants or {}), scheduled_at=None,
+                       account_ids=[t.account_id for t in post.targets], corrects=post)

@@ -446,3 +446,67 @@ def sandbox():
 
     entries = read_entries(sandbox_dir(current_app.config), limit=100)
     return render_template("posts/sandbox.html", entries=entries)
+
+
+@bp.post("/<int:post_id>/cabut")
+@permission_required("app.enter")
+def retract(post_id: int):
+    """Delete a published post on each platform that allows it; say plainly where not."""
+    post = _load(post_id) or abort(404)
+    if not can(current_user, "opd.approve", post.opd_id):
+        abort(403)
+    if not ConfirmForm().validate_on_submit():
+        return _back(post)
+    from jobs.dispatch import channel_for
+
+    targets = posts.retraction_targets(db.session, post)
+    work = []
+    for delivery in targets:
+        account = db.session.get(SocialAccount, delivery.account_id) if delivery.account_id else None
+        platform = account.platform if account else delivery.channel
+        work.append((delivery.id, delivery.external_id, platform, account))
+    db.session.rollback()  # no transaction is held while the platforms are called
+    outcomes: dict[int, tuple[bool, str]] = {}
+    for delivery_id, external_id, platform, account in work:
+        if platform not in posts.RETRACTABLE:
+            outcomes[delivery_id] = (
+                False,
+                str(
+                    _l(
+                        "%(platform)s does not allow deleting through its API: remove it in the app.",
+                        platform=PLATFORM_LABELS.get(platform, platform),
+                    )
+                ),
+            )
+            continue
+        delivery = db.session.get(Delivery, delivery_id)
+        channel, credentials = channel_for(current_app, delivery, account)
+        db.session.rollback()
+        result = channel.retract(credentials, external_id or "")
+        outcomes[delivery_id] = (
+            result.status == "sent",
+            str(_l("deleted")) if result.status == "sent" else (result.reason or str(_l("not deleted"))),
+        )
+    post = _load(post_id)
+    posts.record_retraction(db.session, current_user, post, outcomes)
+    db.session.commit()
+    for _delivery_id, (ok, note) in outcomes.items():
+        flash(note, "success" if ok else "warning")
+    return _back(post)
+
+
+@bp.post("/<int:post_id>/ralat")
+@permission_required("post.edit", lambda post_id: _load(post_id))
+def correct(post_id: int, obj: Post):
+    if ConfirmForm().validate_on_submit():
+        try:
+            correction = posts.start_correction(db.session, current_user, obj)
+        except ValidationError as exc:
+            _errors_to_flash(exc)
+        else:
+            db.session.commit()
+            flash(
+                _l("A correction draft was made; it links to the original. Edit it and submit it."), "success"
+            )
+            return redirect(url_for("posts.edit", post_id=correction.id))
+    return _back(obj)

@@ -253,3 +253,24 @@ def test_two_worker_processes_publish_every_post_exactly_once(app, session, fact
         )
         == 200
     )
+
+
+def test_retraction_deletes_the_album_on_telegram(tg_app, telegram):
+    from tests.conftest import Factory, csrf_token, login
+
+    session = open_test_session(tg_app)
+    factory = Factory(tg_app, session)
+    post = _approved_post(tg_app, session, factory, telegram, images=2)
+    _run_until_idle(tg_app, post.scheduled_at + timedelta(seconds=1))
+    from pressroom.models import Opd
+
+    head = factory.user("approver", session.get(Opd, post.opd_id), level="kepala")
+    client = tg_app.test_client()
+    login(client, head, factory)
+    response = client.post(f"/app/posts/{post.id}/cabut",
+                           data={"csrf_token": csrf_token(client, f"/app/posts/{post.id}")})
+    assert response.status_code == 302
+    assert sorted(telegram.deleted) == sorted(telegram.posted) or len(telegram.deleted) == 2
+    reload(session)
+    assert session.get(Post, post.id).retracted_at is not None
+    session.close()

@@ -96,6 +96,8 @@ EXPECTATIONS: dict[str, object] = {
     "posts.resolve": OPD_A_WRITERS,
     # Deciding: OPD A's approvers (the service then checks level, authorship and the step).
     "posts.approve": frozenset({"approver", "acting_approver"}),
+    "posts.retract": frozenset({"approver", "acting_approver"}),
+    "posts.correct": OPD_A_WRITERS,
     "posts.reject": frozenset({"approver", "acting_approver"}),
     "admin.accounts": ADMIN,
     "admin.account_deactivate": ADMIN,
