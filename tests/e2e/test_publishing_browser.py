@@ -3,7 +3,6 @@ it on a 390×844 phone; the worker publishes it to the sandbox; the post page sa
 
 from __future__ import annotations
 
-import io
 import re
 from datetime import timedelta
 
