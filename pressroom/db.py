@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import current_app, g
+from flask import current_app, g, has_request_context, request
 from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -134,12 +134,38 @@ def get_db() -> Database:
     return current_app.extensions["db"]
 
 
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def writes_on_get(view):
+    """Mark a GET view that writes (e.g. an export that is audited): its SQLite transaction
+    takes the write lock up front like a POST's."""
+    view._pressroom_writes = True
+    return view
+
+
+def _reads_only() -> bool:
+    if not has_request_context() or request.method not in READ_ONLY_METHODS:
+        return False
+    view = current_app.view_functions.get(request.endpoint or "")
+    return not getattr(view, "_pressroom_writes", False)
+
+
 class _SessionProxy:
-    """``db.session``: the current application context's session, opened on first use."""
+    """``db.session``: the current application context's session, opened on first use.
+
+    On SQLite, a page that only reads uses a deferred transaction, so readers run side by
+    side under WAL; every other request (and every job) takes the write lock at BEGIN.
+    """
 
     def _get(self) -> Session:
         if "db_session" not in g:
-            g.db_session = get_db().new_session()
+            database = get_db()
+            if database.dialect == "sqlite" and _reads_only():
+                g.db_session = database.session_factory(
+                    bind=database.engine.execution_options(sqlite_begin="DEFERRED"))
+            else:
+                g.db_session = database.new_session()
         return g.db_session
 
     def __getattr__(self, name):

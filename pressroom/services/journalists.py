@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from pressroom import clock
@@ -99,8 +99,9 @@ def clean_input(
         known = set(session.scalars(select(Region.code).where(Region.code.in_(codes))))
         unknown = [c for c in codes if c not in known]
         if unknown:
-            errors["region_codes"] = _l("Unknown kabupaten/kota code(s): %(codes)s.",
-                                        codes=", ".join(unknown))
+            errors["region_codes"] = _l(
+                "Unknown kabupaten/kota code(s): %(codes)s.", codes=", ".join(unknown)
+            )
     beat_list = sorted(set(beat_ids or []))
     if beat_list:
         known_beats = set(session.scalars(select(Beat.id).where(Beat.id.in_(beat_list))))
@@ -137,10 +138,17 @@ def clean_input(
     if errors:
         raise ValidationError(errors)
     return JournalistData(
-        full_name=name or "", outlet_id=outlet_id, position=_clean_text(position, 100),
-        ukw_level=ukw_level or None, press_card_issuer=_clean_text(press_card_issuer, 100),
-        province_wide=bool(province_wide), region_codes=codes, beat_ids=beat_list,
-        emails=clean_emails, phones=clean_phones, preferred_channels=channels,
+        full_name=name or "",
+        outlet_id=outlet_id,
+        position=_clean_text(position, 100),
+        ukw_level=ukw_level or None,
+        press_card_issuer=_clean_text(press_card_issuer, 100),
+        province_wide=bool(province_wide),
+        region_codes=codes,
+        beat_ids=beat_list,
+        emails=clean_emails,
+        phones=clean_phones,
+        preferred_channels=channels,
     )
 
 
@@ -153,13 +161,21 @@ def find_duplicates(
     phones = [p for p, _k in data.phones]
     conditions = []
     if emails:
-        conditions.append(Journalist.id.in_(
-            select(JournalistEmail.journalist_id).where(
-                JournalistEmail.address.in_(emails), JournalistEmail.is_shared.is_(False))))
+        conditions.append(
+            Journalist.id.in_(
+                select(JournalistEmail.journalist_id).where(
+                    JournalistEmail.address.in_(emails), JournalistEmail.is_shared.is_(False)
+                )
+            )
+        )
     if phones:
-        conditions.append(Journalist.id.in_(
-            select(JournalistPhone.journalist_id).where(
-                JournalistPhone.e164.in_(phones), JournalistPhone.is_shared.is_(False))))
+        conditions.append(
+            Journalist.id.in_(
+                select(JournalistPhone.journalist_id).where(
+                    JournalistPhone.e164.in_(phones), JournalistPhone.is_shared.is_(False)
+                )
+            )
+        )
     if not conditions:
         return []
     query = select(Journalist).where(or_(*conditions), Journalist.status != "erased")
@@ -202,8 +218,11 @@ def _apply_sets(
         journalist.regions = list(session.scalars(select(Region).where(Region.code.in_(wanted_regions))))
         changed.append("regions")
     channels = list(journalist.preferred_channels or [])
-    wanted = list(data.preferred_channels) if replace else channels + [
-        c for c in data.preferred_channels if c not in channels]
+    wanted = (
+        list(data.preferred_channels)
+        if replace
+        else channels + [c for c in data.preferred_channels if c not in channels]
+    )
     if wanted != channels:
         journalist.preferred_channels = wanted
         changed.append("preferred_channels")
@@ -237,23 +256,37 @@ def _link(session: Session, journalist: Journalist, opd: Opd) -> JournalistOpd:
 
 
 def create_journalist(
-    session: Session, actor: User, opd: Opd, data: JournalistData,
+    session: Session,
+    actor: User,
+    opd: Opd,
+    data: JournalistData,
     consent: dict[str, ConsentInput] | None = None,
 ) -> Journalist:
     """Add a person to the province's directory, followed by ``opd``."""
     journalist = Journalist(
-        full_name=data.full_name, sort_name=sort_key(data.full_name), outlet_id=data.outlet_id,
-        position=data.position, ukw_level=data.ukw_level, press_card_issuer=data.press_card_issuer,
-        province_wide=data.province_wide, preferred_channels=[],
+        full_name=data.full_name,
+        sort_name=sort_key(data.full_name),
+        outlet_id=data.outlet_id,
+        position=data.position,
+        ukw_level=data.ukw_level,
+        press_card_issuer=data.press_card_issuer,
+        province_wide=data.province_wide,
+        preferred_channels=[],
     )
     session.add(journalist)
     _apply_sets(journalist, data, session, replace=True)
     _ensure_consents(journalist, consent)
     _link(session, journalist, opd)
     session.flush()
-    audit.record(session, actor, "journalist.created", journalist, opd_id=opd.id,
-                 fields=["full_name", "outlet", "emails", "phones", "beats", "regions", "consent"],
-                 details={"consent": sorted((consent or {}).keys())})
+    audit.record(
+        session,
+        actor,
+        "journalist.created",
+        journalist,
+        opd_id=opd.id,
+        fields=["full_name", "outlet", "emails", "phones", "beats", "regions", "consent"],
+        details={"consent": sorted((consent or {}).keys())},
+    )
     return journalist
 
 
@@ -261,11 +294,17 @@ def update_journalist(
     session: Session, actor: User, journalist: Journalist, data: JournalistData
 ) -> list[str]:
     _require_not_erased(journalist)
-    changed = audit.changed_fields(journalist, {
-        "full_name": data.full_name, "outlet_id": data.outlet_id, "position": data.position,
-        "ukw_level": data.ukw_level, "press_card_issuer": data.press_card_issuer,
-        "province_wide": data.province_wide,
-    })
+    changed = audit.changed_fields(
+        journalist,
+        {
+            "full_name": data.full_name,
+            "outlet_id": data.outlet_id,
+            "position": data.position,
+            "ukw_level": data.ukw_level,
+            "press_card_issuer": data.press_card_issuer,
+            "province_wide": data.province_wide,
+        },
+    )
     journalist.sort_name = sort_key(journalist.full_name or "")
     changed += _apply_sets(journalist, data, session, replace=True)
     if changed:
@@ -275,8 +314,14 @@ def update_journalist(
 
 
 def merge_into(
-    session: Session, actor: User | None, journalist: Journalist, data: JournalistData, opd: Opd,
-    consent: dict[str, ConsentInput] | None = None, *, source: str = "import",
+    session: Session,
+    actor: User | None,
+    journalist: Journalist,
+    data: JournalistData,
+    opd: Opd,
+    consent: dict[str, ConsentInput] | None = None,
+    *,
+    source: str = "import",
 ) -> list[str]:
     """Merge incoming data into an existing person: fill blanks, union sets, never
     overwrite consent (only an *awaiting* channel can become given, from a basis)."""
@@ -298,8 +343,15 @@ def merge_into(
         changed.append("following")
     if changed:
         journalist.updated_at = clock.now()
-        audit.record(session, actor, "journalist.merged", journalist, opd_id=opd.id, fields=changed,
-                     details={"source": source})
+        audit.record(
+            session,
+            actor,
+            "journalist.merged",
+            journalist,
+            opd_id=opd.id,
+            fields=changed,
+            details={"source": source},
+        )
     return changed
 
 
@@ -322,8 +374,14 @@ def unfollow(session: Session, actor: User, journalist: Journalist, opd: Opd) ->
     if link is not None and link.following:
         link.following = False
         link.subscribed = False
-        audit.record(session, actor, "journalist.unfollowed", journalist, opd_id=opd.id,
-                     fields=["following", "subscribed"])
+        audit.record(
+            session,
+            actor,
+            "journalist.unfollowed",
+            journalist,
+            opd_id=opd.id,
+            fields=["following", "subscribed"],
+        )
 
 
 def set_notes(session: Session, actor: User, journalist: Journalist, opd: Opd, notes: str) -> None:
@@ -339,8 +397,9 @@ def set_notes(session: Session, actor: User, journalist: Journalist, opd: Opd, n
         audit.record(session, actor, "journalist.notes_changed", journalist, opd_id=opd.id, fields=["notes"])
 
 
-def record_consent(session: Session, actor: User, journalist: Journalist, channel: str, *,
-                   method: str, basis: str) -> None:
+def record_consent(
+    session: Session, actor: User, journalist: Journalist, channel: str, *, method: str, basis: str
+) -> None:
     _require_not_erased(journalist)
     if channel not in CHANNELS:
         raise ValidationError.one("channel", _l("Unknown channel."))
@@ -351,12 +410,19 @@ def record_consent(session: Session, actor: User, journalist: Journalist, channe
     row = journalist.consent_for(channel)
     row.state, row.given_at, row.method, row.basis = "given", clock.now(), method_text, basis_text
     row.withdrawn_at = row.withdrawn_how = None
-    audit.record(session, actor, "consent.given", journalist, fields=[f"consent.{channel}"],
-                 details={"channel": channel})
+    audit.record(
+        session,
+        actor,
+        "consent.given",
+        journalist,
+        fields=[f"consent.{channel}"],
+        details={"channel": channel},
+    )
 
 
-def withdraw_consent(session: Session, actor: User | None, journalist: Journalist, channel: str, *,
-                     how: str) -> None:
+def withdraw_consent(
+    session: Session, actor: User | None, journalist: Journalist, channel: str, *, how: str
+) -> None:
     if channel not in CHANNELS:
         raise ValidationError.one("channel", _l("Unknown channel."))
     _ensure_consents(journalist, None)
@@ -364,8 +430,14 @@ def withdraw_consent(session: Session, actor: User | None, journalist: Journalis
     if row.state == "withdrawn":
         return
     row.state, row.withdrawn_at, row.withdrawn_how = "withdrawn", clock.now(), _clean_text(how, 100)
-    audit.record(session, actor, "consent.withdrawn", journalist, fields=[f"consent.{channel}"],
-                 details={"channel": channel})
+    audit.record(
+        session,
+        actor,
+        "consent.withdrawn",
+        journalist,
+        fields=[f"consent.{channel}"],
+        details={"channel": channel},
+    )
 
 
 def archive(session: Session, actor: User, journalist: Journalist) -> None:
@@ -398,42 +470,74 @@ class Filters:
 SORTS = ("name", "outlet", "recent")
 
 
-def search_query(filters: Filters) -> Select:
-    """The directory list for ``filters`` (no pagination, no eager loading)."""
-    query = select(Journalist).where(Journalist.status == (
-        filters.status if filters.status in ("active", "archived") else "active"))
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_query(session: Session, filters: Filters) -> Select:
+    """The directory list for ``filters`` (no pagination, no eager loading).
+
+    Filters on linked tables are written as ``id IN (SELECT journalist_id …)`` so that the
+    most selective one can drive the query through its index; the outlets matching a name
+    search are resolved first (a few hundred rows) instead of OR-ing a sub-select, which
+    would force a scan of every journalist.
+    """
+    query = select(Journalist).where(
+        Journalist.status == (filters.status if filters.status in ("active", "archived") else "active")
+    )
     if filters.q:
-        like = f"%{sort_key(filters.q)}%"
-        outlet_ids = select(Outlet.id).where(func.lower(Outlet.name).like(like))
-        query = query.where(or_(Journalist.sort_name.like(like), Journalist.outlet_id.in_(outlet_ids)))
+        like = f"%{_escape_like(sort_key(filters.q))}%"
+        by_name = Journalist.sort_name.like(like, escape="\\")
+        outlet_ids = list(
+            session.scalars(select(Outlet.id).where(func.lower(Outlet.name).like(like, escape="\\")))
+        )
+        query = query.where(or_(by_name, Journalist.outlet_id.in_(outlet_ids)) if outlet_ids else by_name)
     if filters.opd_id:
-        query = query.where(exists().where(
-            JournalistOpd.journalist_id == Journalist.id, JournalistOpd.opd_id == filters.opd_id,
-            JournalistOpd.following.is_(True)))
+        query = query.where(
+            Journalist.id.in_(
+                select(JournalistOpd.journalist_id).where(
+                    JournalistOpd.opd_id == filters.opd_id, JournalistOpd.following.is_(True)
+                )
+            )
+        )
     if filters.beat_id:
-        query = query.where(exists().where(
-            JournalistBeat.journalist_id == Journalist.id, JournalistBeat.beat_id == filters.beat_id))
+        query = query.where(
+            Journalist.id.in_(
+                select(JournalistBeat.journalist_id).where(JournalistBeat.beat_id == filters.beat_id)
+            )
+        )
     if filters.region_code:
-        query = query.where(or_(
-            Journalist.province_wide.is_(True),
-            exists().where(JournalistRegion.journalist_id == Journalist.id,
-                           JournalistRegion.region_code == filters.region_code)))
+        query = query.where(
+            or_(
+                Journalist.province_wide.is_(True),
+                Journalist.id.in_(
+                    select(JournalistRegion.journalist_id).where(
+                        JournalistRegion.region_code == filters.region_code
+                    )
+                ),
+            )
+        )
     if filters.outlet_type in OUTLET_TYPES:
-        query = query.where(Journalist.outlet_id.in_(
-            select(Outlet.id).where(Outlet.type == filters.outlet_type)))
+        query = query.where(
+            Journalist.outlet_id.in_(
+                list(session.scalars(select(Outlet.id).where(Outlet.type == filters.outlet_type))) or [0]
+            )
+        )
     if filters.channel == "email":
         query = query.where(exists().where(JournalistEmail.journalist_id == Journalist.id))
     elif filters.channel == "whatsapp":
-        query = query.where(exists().where(JournalistPhone.journalist_id == Journalist.id,
-                                           JournalistPhone.kind == "mobile"))
+        query = query.where(
+            exists().where(JournalistPhone.journalist_id == Journalist.id, JournalistPhone.kind == "mobile")
+        )
     if filters.consent in CONSENT_STATES:
-        condition = [Consent.journalist_id == Journalist.id, Consent.state == filters.consent]
+        condition = [Consent.state == filters.consent]
         if filters.channel in CHANNELS:
             condition.append(Consent.channel == filters.channel)
-        query = query.where(exists().where(and_(*condition)))
+        query = query.where(Journalist.id.in_(select(Consent.journalist_id).where(*condition)))
     if filters.sort == "outlet":
         query = query.outerjoin(Outlet, Outlet.id == Journalist.outlet_id).order_by(
-            Outlet.name, Journalist.sort_name, Journalist.id)
+            Outlet.name, Journalist.sort_name, Journalist.id
+        )
     elif filters.sort == "recent":
         query = query.order_by(Journalist.updated_at.desc(), Journalist.id.desc())
     else:
@@ -441,53 +545,102 @@ def search_query(filters: Filters) -> Select:
     return query
 
 
+def search_page(
+    session: Session, filters: Filters, page: int, per_page: int = 50
+) -> tuple[list[Journalist], int]:
+    """One page of results and the total, in one pass over the matches (a window count)."""
+    query = search_query(session, filters)
+    counted = (
+        query.add_columns(func.count().over().label("total")).limit(per_page).offset((page - 1) * per_page)
+    )
+    rows = session.execute(with_list_details(counted)).unique().all()
+    if rows:
+        return [row[0] for row in rows], int(rows[0][1])
+    if page > 1:  # past the end: still say how many there are
+        total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+        return [], int(total)
+    return [], 0
+
+
 def with_list_details(query: Select) -> Select:
     """Eager-load what a list row shows."""
     return query.options(
-        selectinload(Journalist.emails), selectinload(Journalist.phones),
-        selectinload(Journalist.beats), selectinload(Journalist.regions),
-        selectinload(Journalist.consents), selectinload(Journalist.links),
+        selectinload(Journalist.emails),
+        selectinload(Journalist.phones),
+        selectinload(Journalist.beats),
+        selectinload(Journalist.consents),
+        selectinload(Journalist.links),
     )
 
 
 # Personal data (UU 27/2022 PDP) --------------------------------------------------------------
 def subject_access_export(session: Session, journalist: Journalist) -> dict[str, Any]:
     """Everything Pressroom holds about one journalist, for an access request."""
+
     def ts(value):
         return value.isoformat() if value else None
 
-    events = session.scalars(select(AuditEntry).where(
-        AuditEntry.object_type == "journalist", AuditEntry.object_id == str(journalist.id)
-    ).order_by(AuditEntry.id))
+    events = session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.object_type == "journalist", AuditEntry.object_id == str(journalist.id))
+        .order_by(AuditEntry.id)
+    )
     return {
         "generated_at": ts(clock.now()),
         "controller": "Pemerintah Provinsi Jawa Tengah",
         "journalist": {
-            "id": journalist.id, "full_name": journalist.full_name, "position": journalist.position,
+            "id": journalist.id,
+            "full_name": journalist.full_name,
+            "position": journalist.position,
             "outlet": journalist.outlet.name if journalist.outlet else None,
-            "ukw_level": journalist.ukw_level, "press_card_issuer": journalist.press_card_issuer,
+            "ukw_level": journalist.ukw_level,
+            "press_card_issuer": journalist.press_card_issuer,
             "province_wide": journalist.province_wide,
             "coverage_regions": [{"code": r.code, "name": r.name} for r in journalist.regions],
             "beats": [b.name for b in journalist.beats],
-            "emails": [{"address": e.address, "shared_desk_address": e.is_shared}
-                       for e in journalist.emails],
-            "phones": [{"number": p.e164, "kind": p.kind, "whatsapp_capable": p.whatsapp_capable,
-                        "shared_desk_number": p.is_shared} for p in journalist.phones],
+            "emails": [{"address": e.address, "shared_desk_address": e.is_shared} for e in journalist.emails],
+            "phones": [
+                {
+                    "number": p.e164,
+                    "kind": p.kind,
+                    "whatsapp_capable": p.whatsapp_capable,
+                    "shared_desk_number": p.is_shared,
+                }
+                for p in journalist.phones
+            ],
             "preferred_channels": list(journalist.preferred_channels or []),
-            "status": journalist.status, "created_at": ts(journalist.created_at),
+            "status": journalist.status,
+            "created_at": ts(journalist.created_at),
             "updated_at": ts(journalist.updated_at),
         },
-        "consent": [{"channel": c.channel, "state": c.state, "given_at": ts(c.given_at),
-                     "method": c.method, "basis": c.basis, "withdrawn_at": ts(c.withdrawn_at),
-                     "withdrawn_how": c.withdrawn_how} for c in journalist.consents],
-        "opd_relations": [{"opd": link.opd.name, "following": link.following, "subscribed": link.subscribed,
-                           "notes": link.notes} for link in journalist.links],
+        "consent": [
+            {
+                "channel": c.channel,
+                "state": c.state,
+                "given_at": ts(c.given_at),
+                "method": c.method,
+                "basis": c.basis,
+                "withdrawn_at": ts(c.withdrawn_at),
+                "withdrawn_how": c.withdrawn_how,
+            }
+            for c in journalist.consents
+        ],
+        "opd_relations": [
+            {
+                "opd": link.opd.name,
+                "following": link.following,
+                "subscribed": link.subscribed,
+                "notes": link.notes,
+            }
+            for link in journalist.links
+        ],
         "processing_history": [{"at": ts(e.at), "action": e.action, "fields": e.fields} for e in events],
     }
 
 
-def erase(session: Session, admin: User, journalist: Journalist, *, reason: str,
-          reference: str | None = None) -> None:
+def erase(
+    session: Session, admin: User, journalist: Journalist, *, reason: str, reference: str | None = None
+) -> None:
     """Remove every personal value; keep an anonymous stub so the audit trail stays whole."""
     if reason not in ERASURE_REASONS:
         raise ValidationError.one("reason", _l("Choose a reason from the list."))
@@ -506,7 +659,24 @@ def erase(session: Session, admin: User, journalist: Journalist, *, reason: str,
     journalist.consents.clear()
     journalist.status, journalist.erased_at = "erased", clock.now()
     session.flush()
-    audit.record(session, admin, "journalist.erased", journalist,
-                 fields=["full_name", "position", "press_card_issuer", "ukw_level", "outlet", "emails",
-                         "phones", "beats", "regions", "opd_links", "notes", "consent"],
-                 details={"reason": reason, "reference": _clean_text(reference, 60)})
+    audit.record(
+        session,
+        admin,
+        "journalist.erased",
+        journalist,
+        fields=[
+            "full_name",
+            "position",
+            "press_card_issuer",
+            "ukw_level",
+            "outlet",
+            "emails",
+            "phones",
+            "beats",
+            "regions",
+            "opd_links",
+            "notes",
+            "consent",
+        ],
+        details={"reason": reason, "reference": _clean_text(reference, 60)},
+    )

@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from pressroom import clock, db
+from pressroom.db import writes_on_get
 from pressroom.i18n import _l
 from pressroom.models import Beat, Journalist, Opd, Outlet, Region
 from pressroom.models.journalist import CHANNELS, DEWAN_PERS_STATES, OUTLET_TYPES, UKW_LEVELS
@@ -28,29 +29,52 @@ from pressroom.web.forms import (
     OutletForm,
     choices,
 )
-from pressroom.web.pagination import paginate
+from pressroom.web.pagination import Page
 from pressroom.web.security import permission_required
 
 bp = Blueprint("journalists", __name__, url_prefix="/app/wartawan")
 
-OUTLET_TYPE_LABELS = {"cetak": _l("Print"), "online": _l("Online"), "tv": _l("TV"),
-                      "radio": _l("Radio"), "kantor_berita": _l("News agency")}
-DEWAN_PERS_LABELS = {"faktual": _l("Verified (administrative and factual)"),
-                     "administratif": _l("Verified (administrative)"), "belum": _l("Not verified")}
+OUTLET_TYPE_LABELS = {
+    "cetak": _l("Print"),
+    "online": _l("Online"),
+    "tv": _l("TV"),
+    "radio": _l("Radio"),
+    "kantor_berita": _l("News agency"),
+}
+DEWAN_PERS_LABELS = {
+    "faktual": _l("Verified (administrative and factual)"),
+    "administratif": _l("Verified (administrative)"),
+    "belum": _l("Not verified"),
+}
 UKW_LABELS = {"muda": _l("Wartawan Muda"), "madya": _l("Wartawan Madya"), "utama": _l("Wartawan Utama")}
 CHANNEL_LABELS = {"email": _l("Email"), "whatsapp": _l("WhatsApp")}
-CONSENT_LABELS = {"awaiting": _l("awaiting consent"), "given": _l("consent given"),
-                  "withdrawn": _l("consent withdrawn")}
-ERASURE_LABELS = {"subject_request": _l("The journalist asked for erasure"),
-                  "left_profession": _l("Left the profession"), "deceased": _l("Deceased"),
-                  "duplicate": _l("Duplicate record"), "other": _l("Other (see reference)")}
+CONSENT_LABELS = {
+    "awaiting": _l("awaiting consent"),
+    "given": _l("consent given"),
+    "withdrawn": _l("consent withdrawn"),
+}
+ERASURE_LABELS = {
+    "subject_request": _l("The journalist asked for erasure"),
+    "left_profession": _l("Left the profession"),
+    "deceased": _l("Deceased"),
+    "duplicate": _l("Duplicate record"),
+    "other": _l("Other (see reference)"),
+}
 
 
 @bp.context_processor
 def _labels():
-    return {"OUTLET_TYPE_LABELS": OUTLET_TYPE_LABELS, "DEWAN_PERS_LABELS": DEWAN_PERS_LABELS,
-            "UKW_LABELS": UKW_LABELS, "CHANNEL_LABELS": CHANNEL_LABELS, "CONSENT_LABELS": CONSENT_LABELS,
-            "display_phone": display_phone}
+    def resolved(labels):  # translate once per request, not once per table cell
+        return {key: str(text) for key, text in labels.items()}
+
+    return {
+        "OUTLET_TYPE_LABELS": resolved(OUTLET_TYPE_LABELS),
+        "DEWAN_PERS_LABELS": resolved(DEWAN_PERS_LABELS),
+        "UKW_LABELS": resolved(UKW_LABELS),
+        "CHANNEL_LABELS": resolved(CHANNEL_LABELS),
+        "CONSENT_LABELS": resolved(CONSENT_LABELS),
+        "display_phone": display_phone,
+    }
 
 
 def _my_opds() -> list[Opd]:
@@ -71,18 +95,23 @@ def _load(journalist_id: int) -> Journalist | None:
 def _filters() -> journalists.Filters:
     args = request.args
     return journalists.Filters(
-        q=(args.get("q") or "").strip()[:100], opd_id=args.get("opd", type=int),
-        beat_id=args.get("beat", type=int), region_code=(args.get("region") or None),
-        outlet_type=args.get("outlet_type") or None, channel=args.get("channel") or None,
-        consent=args.get("consent") or None, status=args.get("status") or "active",
+        q=(args.get("q") or "").strip()[:100],
+        opd_id=args.get("opd", type=int),
+        beat_id=args.get("beat", type=int),
+        region_code=(args.get("region") or None),
+        outlet_type=args.get("outlet_type") or None,
+        channel=args.get("channel") or None,
+        consent=args.get("consent") or None,
+        status=args.get("status") or "active",
         sort=args.get("sort") if args.get("sort") in journalists.SORTS else "name",
     )
 
 
 def _vocabularies() -> dict:
     return {
-        "all_opds": list(db.session.scalars(
-            select(Opd).where(Opd.is_active.is_(True)).order_by(Opd.short_name))),
+        "all_opds": list(
+            db.session.scalars(select(Opd).where(Opd.is_active.is_(True)).order_by(Opd.short_name))
+        ),
         "beats": list(db.session.scalars(select(Beat).where(Beat.is_active.is_(True)).order_by(Beat.name))),
         "regions": list(db.session.scalars(select(Region).order_by(Region.code))),
     }
@@ -93,12 +122,22 @@ def _vocabularies() -> dict:
 @permission_required("journalist.view")
 def index():
     filters = _filters()
-    page = paginate(db.session, journalists.with_list_details(journalists.search_query(filters)), per_page=50)
+    number = max(1, request.args.get("page", 1, type=int) or 1)
+    items, total = journalists.search_page(db.session, filters, number, per_page=50)
+    page = Page(items, number, 50, total)
     return render_template(
-        "journalists/index.html", page=page, filters=filters, my_opd_ids={o.id for o in _my_opds()},
-        outlets={o.id: o for o in db.session.scalars(select(Outlet).where(
-            Outlet.id.in_({j.outlet_id for j in page.items if j.outlet_id})))},
-        can_export=can(current_user, "journalist.export"), **_vocabularies(),
+        "journalists/index.html",
+        page=page,
+        filters=filters,
+        my_opd_ids={o.id for o in _my_opds()},
+        outlets={
+            o.id: o
+            for o in db.session.scalars(
+                select(Outlet).where(Outlet.id.in_({j.outlet_id for j in page.items if j.outlet_id}))
+            )
+        },
+        can_export=can(current_user, "journalist.export"),
+        **_vocabularies(),
     )
 
 
@@ -134,10 +173,15 @@ def _journalist_form(journalist: Journalist | None = None) -> JournalistForm:
 
 def _clean(form: JournalistForm) -> journalists.JournalistData:
     return journalists.clean_input(
-        db.session, full_name=form.full_name.data, outlet_id=form.outlet_id.data or None,
-        position=form.position.data, ukw_level=form.ukw_level.data or None,
-        press_card_issuer=form.press_card_issuer.data, province_wide=form.province_wide.data,
-        region_codes=form.region_codes.data, beat_ids=form.beat_ids.data,
+        db.session,
+        full_name=form.full_name.data,
+        outlet_id=form.outlet_id.data or None,
+        position=form.position.data,
+        ukw_level=form.ukw_level.data or None,
+        press_card_issuer=form.press_card_issuer.data,
+        province_wide=form.province_wide.data,
+        region_codes=form.region_codes.data,
+        beat_ids=form.beat_ids.data,
         emails=(form.emails.data or "").replace(",", "\n").replace(";", "\n").splitlines(),
         phones=(form.phones.data or "").replace(",", "\n").replace(";", "\n").splitlines(),
         preferred_channels=[c for c in (form.first_channel.data, form.second_channel.data) if c],
@@ -169,9 +213,13 @@ def new():
             data = _clean(form)
             duplicates = journalists.find_duplicates(db.session, data)
             if duplicates and not form.different_person.data:
-                flash(_l("Someone with the same number or email is already in the province's directory. "
-                         "Open the existing record and follow it, or confirm this is a different person."),
-                      "warning")
+                flash(
+                    _l(
+                        "Someone with the same number or email is already in the province's directory. "
+                        "Open the existing record and follow it, or confirm this is a different person."
+                    ),
+                    "warning",
+                )
             else:
                 journalist = journalists.create_journalist(db.session, current_user, opd, data)
                 db.session.commit()
@@ -197,10 +245,16 @@ def edit(journalist_id: int):
             data = _clean(form)
             clash = journalists.find_duplicates(db.session, data, exclude_id=journalist.id)
             if clash and not form.different_person.data:
-                flash(_l("Another record has the same number or email. Check it, or confirm this is a "
-                         "different person."), "warning")
-                return render_template("journalists/form.html", form=form, journalist=journalist,
-                                       duplicates=clash), 400
+                flash(
+                    _l(
+                        "Another record has the same number or email. Check it, or confirm this is a "
+                        "different person."
+                    ),
+                    "warning",
+                )
+                return render_template(
+                    "journalists/form.html", form=form, journalist=journalist, duplicates=clash
+                ), 400
             journalists.update_journalist(db.session, current_user, journalist, data)
             db.session.commit()
             flash(_l("Changes saved."), "success")
@@ -208,7 +262,8 @@ def edit(journalist_id: int):
         except ValidationError as exc:
             _show_errors(form, exc)
     return render_template("journalists/form.html", form=form, journalist=journalist, duplicates=[]), (
-        400 if form.errors else 200)
+        400 if form.errors else 200
+    )
 
 
 # Profile and relations -----------------------------------------------------------------------
@@ -220,9 +275,16 @@ def detail(journalist_id: int):
     my_links = {o.id: journalist.link_for(o.id) for o in mine}
     following = [link.opd for link in journalist.links if link.following]
     return render_template(
-        "journalists/detail.html", j=journalist, my_opds=mine, my_links=my_links, following=following,
-        notes_form=NotesForm(), consent_form=ConsentForm(), csrf_form=ConfirmForm(),
-        can_archive=can(current_user, "journalist.archive"), can_pdp=can(current_user, "journalist.pdp"),
+        "journalists/detail.html",
+        j=journalist,
+        my_opds=mine,
+        my_links=my_links,
+        following=following,
+        notes_form=NotesForm(),
+        consent_form=ConsentForm(),
+        csrf_form=ConfirmForm(),
+        can_archive=can(current_user, "journalist.archive"),
+        can_pdp=can(current_user, "journalist.pdp"),
     )
 
 
@@ -287,12 +349,23 @@ def consent(journalist_id: int):
         abort(400)
     try:
         if form.action.data == "withdraw":
-            journalists.withdraw_consent(db.session, current_user, journalist, form.channel.data,
-                                         how=form.method.data or _l("recorded by staff"))
+            journalists.withdraw_consent(
+                db.session,
+                current_user,
+                journalist,
+                form.channel.data,
+                how=form.method.data or _l("recorded by staff"),
+            )
             flash(_l("Consent withdrawn: nothing more is sent on this channel."), "success")
         else:
-            journalists.record_consent(db.session, current_user, journalist, form.channel.data,
-                                       method=form.method.data, basis=form.basis.data)
+            journalists.record_consent(
+                db.session,
+                current_user,
+                journalist,
+                form.channel.data,
+                method=form.method.data,
+                basis=form.basis.data,
+            )
             flash(_l("Consent recorded."), "success")
         db.session.commit()
     except ValidationError as exc:
@@ -333,6 +406,7 @@ EXPORT_TYPES = {
 
 
 @bp.get("/ekspor.<fmt>")
+@writes_on_get
 @permission_required("journalist.export")
 def export(fmt: str):
     from pressroom.services import directory_export
@@ -341,30 +415,57 @@ def export(fmt: str):
         abort(404)
     mimetype, function = EXPORT_TYPES[fmt]
     filters = _filters()
-    rows = db.session.scalars(journalists.with_list_details(journalists.search_query(filters))).unique().all()
+    rows = (
+        db.session.scalars(journalists.with_list_details(journalists.search_query(db.session, filters)))
+        .unique()
+        .all()
+    )
     exporter = getattr(directory_export, function)
     body = exporter(rows) if fmt == "vcf" else exporter(rows, lang=str(get_locale()))
-    audit.record(db.session, current_user, "journalist.exported", object_type="journalist",
-                 opd_id=filters.opd_id,
-                 details={"format": fmt, "count": len(rows), "opd": filters.opd_id, "beat": filters.beat_id,
-                          "region": filters.region_code, "searched": bool(filters.q)})
+    audit.record(
+        db.session,
+        current_user,
+        "journalist.exported",
+        object_type="journalist",
+        opd_id=filters.opd_id,
+        details={
+            "format": fmt,
+            "count": len(rows),
+            "opd": filters.opd_id,
+            "beat": filters.beat_id,
+            "region": filters.region_code,
+            "searched": bool(filters.q),
+        },
+    )
     db.session.commit()
     stamp = clock.to_wib(clock.now()).strftime("%Y%m%d-%H%M")
-    return Response(body, mimetype=mimetype, headers={
-        "Content-Disposition": f'attachment; filename="wartawan-{stamp}.{fmt}"', "Cache-Control": "no-store"})
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={
+            "Content-Disposition": f'attachment; filename="wartawan-{stamp}.{fmt}"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 # Personal data (UU 27/2022 PDP) ---------------------------------------------------------------
 @bp.get("/<int:journalist_id>/data.json")
+@writes_on_get
 @permission_required("journalist.pdp")
 def access_export(journalist_id: int):
     journalist = _load(journalist_id) or abort(404)
     payload = journalists.subject_access_export(db.session, journalist)
     audit.record(db.session, current_user, "journalist.access_exported", journalist)
     db.session.commit()
-    return Response(json.dumps(payload, ensure_ascii=False, indent=2), mimetype="application/json",
-                    headers={"Content-Disposition": f'attachment; filename="wartawan-{journalist.id}.json"',
-                             "Cache-Control": "no-store"})
+    return Response(
+        json.dumps(payload, ensure_ascii=False, indent=2),
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="wartawan-{journalist.id}.json"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @bp.route("/<int:journalist_id>/hapus", methods=["GET", "POST"])
@@ -374,11 +475,13 @@ def erase(journalist_id: int):
     form = EraseForm()
     form.reason.choices = choices((r, ERASURE_LABELS[r]) for r in journalists.ERASURE_REASONS)
     if form.validate_on_submit():
-        journalists.erase(db.session, current_user, journalist, reason=form.reason.data,
-                          reference=form.reference.data)
+        journalists.erase(
+            db.session, current_user, journalist, reason=form.reason.data, reference=form.reference.data
+        )
         db.session.commit()
-        flash(_l("The journalist's personal data was erased. The audit log keeps that it happened."),
-              "success")
+        flash(
+            _l("The journalist's personal data was erased. The audit log keeps that it happened."), "success"
+        )
         return redirect(url_for("journalists.index"))
     return render_template("journalists/erase.html", j=journalist, form=form), (400 if form.errors else 200)
 
@@ -388,17 +491,23 @@ def _outlet_form(outlet: Outlet | None = None) -> OutletForm:
     form = OutletForm(obj=outlet)
     form.type.choices = choices((t, OUTLET_TYPE_LABELS[t]) for t in OUTLET_TYPES)
     form.dewan_pers.choices = choices((d, DEWAN_PERS_LABELS[d]) for d in DEWAN_PERS_STATES)
-    form.region_code.choices = choices([("", _l("National / whole province"))] + [
-        (r.code, r.name) for r in db.session.scalars(select(Region).order_by(Region.code))])
+    form.region_code.choices = choices(
+        [("", _l("National / whole province"))]
+        + [(r.code, r.name) for r in db.session.scalars(select(Region).order_by(Region.code))]
+    )
     return form
 
 
 @bp.get("/media")
 @permission_required("journalist.view")
 def outlets():
-    counts = dict(db.session.execute(
-        select(Journalist.outlet_id, func.count()).where(Journalist.status == "active")
-        .group_by(Journalist.outlet_id)).all())
+    counts = dict(
+        db.session.execute(
+            select(Journalist.outlet_id, func.count())
+            .where(Journalist.status == "active")
+            .group_by(Journalist.outlet_id)
+        ).all()
+    )
     rows = db.session.scalars(select(Outlet).order_by(Outlet.name)).all()
     return render_template("journalists/outlets.html", outlets=rows, counts=counts)
 
@@ -417,7 +526,8 @@ def outlet_new():
             flash(_l("Outlet %(name)s saved.", name=outlet.name), "success")
             return redirect(url_for("journalists.outlets"))
     return render_template("journalists/outlet_form.html", form=form, outlet=None), (
-        400 if form.errors else 200)
+        400 if form.errors else 200
+    )
 
 
 @bp.route("/media/<int:outlet_id>", methods=["GET", "POST"])
@@ -435,14 +545,19 @@ def outlet_edit(outlet_id: int):
             flash(_l("Outlet %(name)s saved.", name=outlet.name), "success")
             return redirect(url_for("journalists.outlets"))
     return render_template("journalists/outlet_form.html", form=form, outlet=outlet), (
-        400 if form.errors else 200)
+        400 if form.errors else 200
+    )
 
 
 def _save_outlet(outlet: Outlet | None, form: OutletForm) -> Outlet:
     from pressroom.services import outlets as outlet_service
 
-    values = {"name": form.name.data, "type": form.type.data, "dewan_pers": form.dewan_pers.data,
-              "region_code": form.region_code.data or None}
+    values = {
+        "name": form.name.data,
+        "type": form.type.data,
+        "dewan_pers": form.dewan_pers.data,
+        "region_code": form.region_code.data or None,
+    }
     if outlet is None:
         return outlet_service.create_outlet(db.session, current_user, **values)
     outlet_service.update_outlet(db.session, current_user, outlet, **values)
@@ -467,7 +582,8 @@ def beats():
             return redirect(url_for("journalists.beats"))
     rows = db.session.scalars(select(Beat).order_by(Beat.name)).all()
     return render_template("journalists/beats.html", beats=rows, form=form, csrf_form=ConfirmForm()), (
-        400 if form.errors else 200)
+        400 if form.errors else 200
+    )
 
 
 @bp.post("/pos-liputan/<int:beat_id>")
@@ -479,8 +595,9 @@ def beat_edit(beat_id: int):
     form = BeatForm()
     if form.validate_on_submit():
         try:
-            vocabulary.update_beat(db.session, current_user, beat, name=form.name.data,
-                                   is_active=form.is_active.data)
+            vocabulary.update_beat(
+                db.session, current_user, beat, name=form.name.data, is_active=form.is_active.data
+            )
         except ValidationError as exc:
             db.session.rollback()
             for message in exc.errors.values():
