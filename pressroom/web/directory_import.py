@@ -52,8 +52,9 @@ def _require_owner(batch: ImportBatch) -> None:
 
 
 def _end_read_transaction() -> None:
-    """End the request's transaction before parsing a long file, so that it does not hold
-    SQLite's write lock (taken at BEGIN) while it reads and checks thousands of rows."""
+    """End a POST's first transaction before the file is parsed: on SQLite it took the write
+    lock at BEGIN, and reading and checking thousands of rows must not hold it. (A GET reads
+    in a deferred transaction anyway.)"""
     db.session.commit()
 
 
@@ -134,7 +135,6 @@ def preview(batch_id: int, obj: ImportBatch):
         return render_template("directory_import/done.html", batch=obj, opd=opd, uploader=uploader,
                                counts=counts)
     settings = imports.load_settings(storage, obj)
-    _end_read_transaction()
     result = imports.build_preview(db.session, storage, obj, settings, max_rows=_max_rows())
     return render_template("directory_import/preview.html", batch=obj, opd=opd, uploader=uploader,
                            preview=result, settings=settings, fields=imports.FIELDS,
