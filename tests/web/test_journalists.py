@@ -320,3 +320,15 @@ def test_whatsapp_capability_follows_the_number_type(factory, session):
     assert kinds == {"+62248311234": False, "+6281234567890": True}
     assert session.scalar(select(func.count()).select_from(JournalistOpd)) == 1
     assert person.status == "active"
+
+
+def test_messages_that_quote_input_escape_it(client, factory):
+    opd = factory.opd("DINA")
+    login(client, factory.user("editor", opd))
+    response = client.post("/app/wartawan/baru", data={
+        "csrf_token": csrf_token(client, "/app/wartawan/baru"), "full_name": "Uji", "outlet_id": "0",
+        "emails": '<img src=x onerror=alert(1)>', "opd_id": str(opd.id), "first_channel": "",
+        "second_channel": "", "ukw_level": ""})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "<img src=x onerror" not in body and "&lt;img src=x onerror=alert(1)&gt;" in body
