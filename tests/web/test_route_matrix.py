@@ -99,6 +99,12 @@ EXPECTATIONS: dict[str, object] = {
     "posts.retract": frozenset({"approver", "acting_approver"}),
     "posts.correct": OPD_A_WRITERS,
     "posts.reject": frozenset({"approver", "acting_approver"}),
+    # Importing journalists into an OPD: its editors and approvers (acting ones too), and admins.
+    "directory_import.upload": DIRECTORY,
+    # A batch belongs to whoever uploaded it (`target`, never logged in): only admins open another's.
+    "directory_import.preview": ADMIN,
+    "directory_import.commit": ADMIN,
+    "directory_import.cancel": ADMIN,
     "admin.accounts": ADMIN,
     "admin.account_deactivate": ADMIN,
     "admin.stops": ADMIN,
@@ -146,6 +152,11 @@ def world(app, factory, storage):
     factory.session.commit()
     storage.put("probe/file.txt", b"hello", public=True)
     storage.put("probe/private.txt", b"secret")
+    from pressroom.services import directory_import
+
+    batch = directory_import.start_import(factory.session, storage, target, opd_a, filename="probe.csv",
+                                          data=b"Nama,Email\r\nBudi,budi@example.com\r\n", max_rows=10)
+    factory.session.commit()
     appointment = factory.acting(target, opd_b, title="Kepala Dinas B", starts_in=timedelta(days=30))
     args = {
         "opd_id": opd_a.id,
@@ -164,6 +175,7 @@ def world(app, factory, storage):
         "delivery_id": delivery.id,
         "account_id": account.id,
         "stop_id": stop.id,
+        "batch_id": batch.id,
     }
     return people, args
 
