@@ -31,7 +31,8 @@ def record(
     if obj is not None:
         object_type = object_type or obj.__class__.__tablename__
         if object_id is None:
-            session.flush()  # the object needs its id
+            if obj.id is None:
+                session.flush()  # a new object needs its id
             object_id = obj.id
         if opd_id is None:
             opd_id = getattr(obj, "opd_id", None)
