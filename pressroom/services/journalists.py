@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, func, literal_column, or_, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from pressroom import clock
@@ -482,41 +482,53 @@ def search_query(session: Session, filters: Filters) -> Select:
     search are resolved first (a few hundred rows) instead of OR-ing a sub-select, which
     would force a scan of every journalist.
     """
-    query = select(Journalist).where(
-        Journalist.status == (filters.status if filters.status in ("active", "archived") else "active")
-    )
+    status = filters.status if filters.status in ("active", "archived") else "active"
+    query = select(Journalist)
+    status_condition = Journalist.status == status
+    selective = False
     if filters.q:
-        like = f"%{_escape_like(sort_key(filters.q))}%"
+        needle = sort_key(filters.q)
+        like = f"%{_escape_like(needle)}%"
         by_name = Journalist.sort_name.like(like, escape="\\")
         outlet_ids = list(
             session.scalars(select(Outlet.id).where(func.lower(Outlet.name).like(like, escape="\\")))
         )
-        query = query.where(or_(by_name, Journalist.outlet_id.in_(outlet_ids)) if outlet_ids else by_name)
+        matches = or_(by_name, Journalist.outlet_id.in_(outlet_ids)) if outlet_ids else by_name
+        plain = not any(ch in needle for ch in "%_\\")
+        if session.get_bind().dialect.name == "sqlite" and len(needle) >= 3 and plain:
+            # The FTS5 trigram index (migration 0004) finds the names and drives the query.
+            # (FTS5 answers LIKE from its index only without an ESCAPE clause.)
+            named = (
+                select(literal_column("rowid"))
+                .select_from(text("journalist_name_fts"))
+                .where(literal_column("sort_name").like(f"%{needle}%"))
+            )
+            if outlet_ids:
+                named = named.union(select(Journalist.id).where(Journalist.outlet_id.in_(outlet_ids)))
+            query = query.where(Journalist.id.in_(named))
+            # "status || ''" keeps SQLite from scanning the status index instead of the matches.
+            status_condition = (Journalist.status + "") == status
+        query = query.where(matches)
+        selective = len(needle) >= 3
+
+    query = query.where(status_condition)
+
+    def linked(column, condition):
+        # Few candidates (a name search): check each one by its key. Otherwise let the
+        # linked table's index produce the candidates.
+        if selective:
+            return exists().where(column == Journalist.id, condition)
+        return Journalist.id.in_(select(column).where(condition))
+
     if filters.opd_id:
-        query = query.where(
-            Journalist.id.in_(
-                select(JournalistOpd.journalist_id).where(
-                    JournalistOpd.opd_id == filters.opd_id, JournalistOpd.following.is_(True)
-                )
-            )
-        )
+        query = query.where(linked(JournalistOpd.journalist_id, and_(
+            JournalistOpd.opd_id == filters.opd_id, JournalistOpd.following.is_(True))))
     if filters.beat_id:
-        query = query.where(
-            Journalist.id.in_(
-                select(JournalistBeat.journalist_id).where(JournalistBeat.beat_id == filters.beat_id)
-            )
-        )
+        query = query.where(linked(JournalistBeat.journalist_id, JournalistBeat.beat_id == filters.beat_id))
     if filters.region_code:
-        query = query.where(
-            or_(
-                Journalist.province_wide.is_(True),
-                Journalist.id.in_(
-                    select(JournalistRegion.journalist_id).where(
-                        JournalistRegion.region_code == filters.region_code
-                    )
-                ),
-            )
-        )
+        query = query.where(or_(
+            Journalist.province_wide.is_(True),
+            linked(JournalistRegion.journalist_id, JournalistRegion.region_code == filters.region_code)))
     if filters.outlet_type in OUTLET_TYPES:
         query = query.where(
             Journalist.outlet_id.in_(
@@ -545,21 +557,55 @@ def search_query(session: Session, filters: Filters) -> Select:
     return query
 
 
-def search_page(
-    session: Session, filters: Filters, page: int, per_page: int = 50
-) -> tuple[list[Journalist], int]:
-    """One page of results and the total, in one pass over the matches (a window count)."""
-    query = search_query(session, filters)
-    counted = (
-        query.add_columns(func.count().over().label("total")).limit(per_page).offset((page - 1) * per_page)
-    )
-    rows = session.execute(with_list_details(counted)).unique().all()
-    if rows:
-        return [row[0] for row in rows], int(rows[0][1])
-    if page > 1:  # past the end: still say how many there are
-        total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-        return [], int(total)
-    return [], 0
+@dataclass
+class ListRow:
+    """What one line of the directory list shows (read with plain SQL, not ORM objects)."""
+
+    id: int
+    full_name: str
+    position: str | None
+    outlet_id: int | None
+    beats: list[str] = field(default_factory=list)
+    #: channel -> consent state, for channels the person can be reached on.
+    reach: dict[str, str] = field(default_factory=dict)
+    followed_by_mine: bool = False
+
+
+def search_page(session: Session, filters: Filters, page: int, per_page: int = 50,
+                my_opd_ids: set[int] | frozenset[int] = frozenset()) -> tuple[list[ListRow], int]:
+    """One page of the directory and the total, in one pass over the matches (a window
+    count), then a handful of small look-ups for the page's 50 people."""
+    query = search_query(session, filters).with_only_columns(
+        Journalist.id, Journalist.full_name, Journalist.position, Journalist.outlet_id,
+        func.count().over().label("total"))
+    found = session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
+    if not found:
+        if page > 1:  # past the end: still say how many there are
+            total = session.scalar(select(func.count()).select_from(
+                search_query(session, filters).order_by(None).subquery())) or 0
+            return [], int(total)
+        return [], 0
+    rows = {r.id: ListRow(r.id, r.full_name or "", r.position, r.outlet_id) for r in found}
+    ids = list(rows)
+    for journalist_id, name in session.execute(
+            select(JournalistBeat.journalist_id, Beat.name).join(Beat, Beat.id == JournalistBeat.beat_id)
+            .where(JournalistBeat.journalist_id.in_(ids)).order_by(Beat.name)):
+        rows[journalist_id].beats.append(name)
+    emails = set(session.scalars(select(JournalistEmail.journalist_id).where(
+        JournalistEmail.journalist_id.in_(ids))))
+    mobiles = set(session.scalars(select(JournalistPhone.journalist_id).where(
+        JournalistPhone.journalist_id.in_(ids), JournalistPhone.kind == "mobile")))
+    for journalist_id, channel, state in session.execute(
+            select(Consent.journalist_id, Consent.channel, Consent.state)
+            .where(Consent.journalist_id.in_(ids)).order_by(Consent.channel)):
+        if journalist_id in (emails if channel == "email" else mobiles):
+            rows[journalist_id].reach[channel] = state
+    if my_opd_ids:
+        for journalist_id in session.scalars(select(JournalistOpd.journalist_id).where(
+                JournalistOpd.journalist_id.in_(ids), JournalistOpd.opd_id.in_(list(my_opd_ids)),
+                JournalistOpd.following.is_(True))):
+            rows[journalist_id].followed_by_mine = True
+    return [rows[r.id] for r in found], int(found[0].total)
 
 
 def with_list_details(query: Select) -> Select:
@@ -659,6 +705,9 @@ def erase(
     journalist.consents.clear()
     journalist.status, journalist.erased_at = "erased", clock.now()
     session.flush()
+    if session.get_bind().dialect.name == "sqlite":
+        # Merge the name index's segments so no deleted term survives in an old one.
+        session.execute(text("INSERT INTO journalist_name_fts(journalist_name_fts) VALUES ('optimize')"))
     audit.record(
         session,
         admin,

@@ -123,13 +123,13 @@ def _vocabularies() -> dict:
 def index():
     filters = _filters()
     number = max(1, request.args.get("page", 1, type=int) or 1)
-    items, total = journalists.search_page(db.session, filters, number, per_page=50)
+    my_opd_ids = {o.id for o in _my_opds()}
+    items, total = journalists.search_page(db.session, filters, number, per_page=50, my_opd_ids=my_opd_ids)
     page = Page(items, number, 50, total)
     return render_template(
         "journalists/index.html",
         page=page,
         filters=filters,
-        my_opd_ids={o.id for o in _my_opds()},
         outlets={
             o.id: o
             for o in db.session.scalars(

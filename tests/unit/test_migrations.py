@@ -12,10 +12,16 @@ from pressroom.db import Base, make_engine
 from pressroom.migrate import downgrade, upgrade
 
 
+def _include_object(obj, name, type_, reflected, compare_to) -> bool:
+    # Backend-only objects made by hand-written migrations (pressroom/migrations/env.py).
+    return name != "ix_journalist_sort_name_trgm" and not (name or "").startswith("journalist_name_fts")
+
+
 def test_migrations_upgrade_an_empty_database_and_match_the_models(app):
     engine = app.extensions["db"].engine  # built by running every migration on an empty database
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts={"compare_type": True,
+                                                         "include_object": _include_object})
         diff = compare_metadata(context, Base.metadata)
     assert diff == [], f"models and migrations differ; write a migration: {diff}"
     tables = set(inspect(engine).get_table_names())
