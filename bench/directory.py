@@ -283,6 +283,10 @@ def seed(url: str, data: Dataset) -> None:
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("ANALYZE"))  # what autovacuum does within a minute on a live server
+    else:
+        from jobs.ticks import optimize_sqlite_engine
+
+        optimize_sqlite_engine(engine)  # what the worker's maintenance tick does on a live server
     with Session(engine) as session:
         editor = users.create_user(session, None, email=EDITOR_EMAIL, full_name="Editor Uji Beban",
                                    password=EDITOR_PASSWORD, must_change_password=False)

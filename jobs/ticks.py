@@ -46,3 +46,17 @@ def sweep_missed_posts(app: Flask) -> int:
     finally:
         session.close()
     return count
+
+
+def optimize_sqlite_engine(engine) -> None:
+    """Refresh SQLite's planner statistics (``ANALYZE`` via ``PRAGMA optimize``), as SQLite
+    recommends doing periodically; PostgreSQL's autovacuum does the same on its own."""
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA optimize=0x10002")
+        conn.commit()
+
+
+def maintain_database(app: Flask) -> None:
+    engine = app.extensions["db"].engine
+    if engine.dialect.name == "sqlite":
+        optimize_sqlite_engine(engine)
