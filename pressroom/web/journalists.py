@@ -108,13 +108,20 @@ def _filters() -> journalists.Filters:
 
 
 def _vocabularies() -> dict:
+    """The filter choices, read as plain rows (attributes as on the models)."""
     return {
-        "all_opds": list(
-            db.session.scalars(select(Opd).where(Opd.is_active.is_(True)).order_by(Opd.short_name))
-        ),
-        "beats": list(db.session.scalars(select(Beat).where(Beat.is_active.is_(True)).order_by(Beat.name))),
-        "regions": list(db.session.scalars(select(Region).order_by(Region.code))),
+        "all_opds": db.session.execute(
+            select(Opd.id, Opd.short_name).where(Opd.is_active.is_(True)).order_by(Opd.short_name)
+        ).all(),
+        "beats": db.session.execute(
+            select(Beat.id, Beat.name).where(Beat.is_active.is_(True)).order_by(Beat.name)
+        ).all(),
+        "regions": db.session.execute(select(Region.code, Region.name).order_by(Region.code)).all(),
     }
+
+
+def _my_opd_ids() -> set[int]:
+    return {c.opd_id for c in capacities(current_user) if c.role in ("editor", "approver")}
 
 
 # List ----------------------------------------------------------------------------------
@@ -123,7 +130,7 @@ def _vocabularies() -> dict:
 def index():
     filters = _filters()
     number = max(1, request.args.get("page", 1, type=int) or 1)
-    my_opd_ids = {o.id for o in _my_opds()}
+    my_opd_ids = _my_opd_ids()
     items, total = journalists.search_page(db.session, filters, number, per_page=50, my_opd_ids=my_opd_ids)
     page = Page(items, number, 50, total)
     return render_template(
@@ -132,8 +139,10 @@ def index():
         filters=filters,
         outlets={
             o.id: o
-            for o in db.session.scalars(
-                select(Outlet).where(Outlet.id.in_({j.outlet_id for j in page.items if j.outlet_id}))
+            for o in db.session.execute(
+                select(Outlet.id, Outlet.name, Outlet.type).where(
+                    Outlet.id.in_({j.outlet_id for j in page.items if j.outlet_id})
+                )
             )
         },
         can_export=can(current_user, "journalist.export"),

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from pressroom import clock, db
 from pressroom.i18n import _l
@@ -98,11 +98,12 @@ def _load_user(user_id: str) -> User | None:
         return None
     if not session.get("mfa_ok"):
         return None  # password alone never makes a session
-    user = db.session.scalar(
+    user = db.session.execute(
         select(User)
         .where(User.id == uid)
-        .options(selectinload(User.memberships), selectinload(User.acting_appointments))
-    )
+        # One round trip: memberships (with their OPD) and acting appointments joined in.
+        .options(joinedload(User.memberships), joinedload(User.acting_appointments))
+    ).unique().scalar_one_or_none()
     if user is None or not user.is_active or user.session_version != ver:
         return None
     return user
