@@ -506,10 +506,12 @@ def search_query(session: Session, filters: Filters) -> Select:
             if outlet_ids:
                 named = named.union(select(Journalist.id).where(Journalist.outlet_id.in_(outlet_ids)))
             query = query.where(Journalist.id.in_(named))
-            # "status || ''" keeps SQLite from scanning the status index instead of the matches.
-            status_condition = (Journalist.status + "") == status
         query = query.where(matches)
         selective = len(needle) >= 3
+        if selective:
+            # "status || ''" keeps both planners from walking the (status, sort_name) index
+            # through every journalist instead of starting from the name index's matches.
+            status_condition = (Journalist.status + "") == status
 
     query = query.where(status_condition)
 
