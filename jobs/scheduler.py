@@ -43,6 +43,8 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
 
 def run_worker(app: Flask) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    # Ticks run every few seconds: log what they do (our loggers), not that they ran.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     scheduler = build_scheduler(app)
 
     def _stop(_signum, _frame):
