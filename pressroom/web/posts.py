@@ -164,6 +164,19 @@ def _values(form: PostForm) -> dict:
     }
 
 
+def _attempt(operation, success=None) -> bool:
+    """Run a service operation: on a refusal show why (nothing saved), else commit and confirm."""
+    try:
+        operation()
+    except ValidationError as exc:
+        _errors_to_flash(exc)
+        return False
+    db.session.commit()
+    if success is not None:
+        flash(success, "success")
+    return True
+
+
 def _errors_to_flash(exc: ValidationError) -> None:
     db.session.rollback()
     for message in exc.errors.values():
@@ -300,12 +313,7 @@ def remove_image(post_id: int, image_id: int, obj: Post):
     if image is None or image.post_id != obj.id:
         abort(404)
     if ConfirmForm().validate_on_submit():
-        try:
-            posts.remove_image(db.session, current_user, obj, image)
-        except ValidationError as exc:
-            _errors_to_flash(exc)
-        else:
-            db.session.commit()
+        _attempt(lambda: posts.remove_image(db.session, current_user, obj, image))
     return _back(obj)
 
 
@@ -320,13 +328,8 @@ def submit(post_id: int, obj: Post):
             for problem in problems:
                 flash(problem, "error")
             return _back(obj)
-        try:
-            posts.submit_post(db.session, current_user, obj)
-        except ValidationError as exc:
-            _errors_to_flash(exc)
-        else:
-            db.session.commit()
-            flash(_l("Submitted: the approver has been notified."), "success")
+        _attempt(lambda: posts.submit_post(db.session, current_user, obj),
+                 _l("Submitted: the approver has been notified."))
     return _back(obj)
 
 
@@ -379,13 +382,8 @@ def reject(post_id: int):
         abort(403)
     form = DecisionForm()
     if form.validate_on_submit():
-        try:
-            posts.reject_post(db.session, current_user, post, comment=form.comment.data or "")
-        except ValidationError as exc:
-            _errors_to_flash(exc)
-        else:
-            db.session.commit()
-            flash(_l("Returned to the author with your comment."), "success")
+        _attempt(lambda: posts.reject_post(db.session, current_user, post, comment=form.comment.data or ""),
+                 _l("Returned to the author with your comment."))
     if request.form.get("back") == "queue":
         return redirect(url_for("posts.queue"))
     return _back(post)
@@ -395,13 +393,8 @@ def reject(post_id: int):
 @permission_required("post.edit", lambda post_id: _load(post_id))
 def withdraw(post_id: int, obj: Post):
     if ConfirmForm().validate_on_submit():
-        try:
-            posts.withdraw_post(db.session, current_user, obj)
-        except ValidationError as exc:
-            _errors_to_flash(exc)
-        else:
-            db.session.commit()
-            flash(_l("Withdrawn: nothing will be published."), "success")
+        _attempt(lambda: posts.withdraw_post(db.session, current_user, obj),
+                 _l("Withdrawn: nothing will be published."))
     return _back(obj)
 
 
@@ -410,12 +403,7 @@ def withdraw(post_id: int, obj: Post):
 def comment(post_id: int, obj: Post):
     form = DecisionForm()
     if form.validate_on_submit():
-        try:
-            posts.comment_on(db.session, current_user, obj, form.comment.data or "")
-        except ValidationError as exc:
-            _errors_to_flash(exc)
-        else:
-            db.session.commit()
+        _attempt(lambda: posts.comment_on(db.session, current_user, obj, form.comment.data or ""))
     return _back(obj)
 
 

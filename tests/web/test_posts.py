@@ -256,3 +256,33 @@ def test_approval_queue_on_a_phone_approves_in_two_taps(app, session, desk):
     assert response.status_code == 302
     reload(session)
     assert session.get(Post, post.id).state == "approved"
+
+
+def test_returning_needs_a_comment_and_the_author_can_withdraw(app, session, desk):
+    from tests.conftest import Factory
+
+    opd, account, people = desk
+    post = _draft(app, session, desk)
+    posts.submit_post(session, people["editor"], post)
+    session.commit()
+    head = app.test_client()
+    login(head, people["head"], Factory(app, session))
+    token = csrf_token(head, "/app/posts/persetujuan")
+    head.post(f"/app/posts/{post.id}/tolak", data={"csrf_token": token, "comment": ""})
+    reload(session)
+    assert session.get(Post, post.id).state == "submitted"  # no comment, no return
+    head.post(f"/app/posts/{post.id}/tolak", data={"csrf_token": token, "comment": "Foto kurang jelas"})
+    reload(session)
+    returned = session.get(Post, post.id)
+    assert returned.state == "rejected" and returned.state_reason == "Foto kurang jelas"
+    author = app.test_client()
+    login(author, people["editor"])
+    token = csrf_token(author, f"/app/posts/{post.id}")
+    author.post(f"/app/posts/{post.id}/komentar", data={"csrf_token": token, "comment": "Sudah saya ganti"})
+    author.post(f"/app/posts/{post.id}/ajukan", data={"csrf_token": token})
+    reload(session)
+    assert session.get(Post, post.id).state == "submitted"
+    author.post(f"/app/posts/{post.id}/tarik", data={"csrf_token": token})
+    reload(session)
+    assert session.get(Post, post.id).state == "withdrawn"
+    assert "Sudah saya ganti" in author.get(f"/app/posts/{post.id}").get_data(as_text=True)
