@@ -21,7 +21,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import select
 
-from jobs.claim import claim
+from jobs.claim import claim, renew
 from pressroom import clock
 from pressroom.channels.base import Image, Message, Result
 from pressroom.models import Delivery, Post, SocialAccount
@@ -179,8 +179,14 @@ def _send_group(app: Flask, owner: str, ids: list[int]) -> int:
         account = session.get(SocialAccount, first.account_id) if first.account_id else None
         channel, credentials = channel_for(app, first, account)
         interval = 1 / channel.rate_limit.per_second if channel.rate_limit.per_second else 0
+        renewed_at = time.monotonic()
         with channel.session(credentials) as channel_session:
-            for delivery_id in ids:
+            for index, delivery_id in enumerate(ids):
+                if time.monotonic() - renewed_at > LEASE.total_seconds() / 3:
+                    # A live sender keeps its lease: a slow, rate-limited batch is not reaped.
+                    session.commit()  # end this session's transaction first (SQLite's write lock)
+                    renew(database.engine, Delivery.__table__, ids[index:], owner=owner, lease=LEASE)
+                    renewed_at = time.monotonic()
                 delivery = session.get(Delivery, delivery_id)
                 if delivery is None or delivery.status != "claimed" or delivery.lease_owner != owner:
                     continue

@@ -274,3 +274,29 @@ def test_retraction_deletes_the_album_on_telegram(tg_app, telegram):
     reload(session)
     assert session.get(Post, post.id).retracted_at is not None
     session.close()
+
+
+def test_a_slow_batch_renews_its_lease(tg_app, telegram, monkeypatch):
+    """A sender that has used up a third of its lease renews the rest of its batch."""
+    from tests.conftest import Factory
+
+    session = open_test_session(tg_app)
+    post = _approved_post(tg_app, session, Factory(tg_app, session), telegram)
+    first = session.scalar(select(Delivery).where(Delivery.kind == "publish"))
+    outbox.enqueue(session, kind="publish", channel="telegram", subject_type="post", subject_id=post.id,
+                   opd_id=post.opd_id, account_id=first.account_id, due_at=first.due_at)
+    session.commit()
+    renewed = []
+    real_renew = dispatch.renew
+    monkeypatch.setattr(dispatch, "LEASE", timedelta(0))  # every send outlives a third of it
+
+    def spy(engine, table, ids, *, owner, lease):
+        renewed.append(list(ids))
+        return real_renew(engine, table, ids, owner=owner, lease=lease)
+
+    monkeypatch.setattr(dispatch, "renew", spy)
+    _run_until_idle(tg_app, post.scheduled_at + timedelta(seconds=1))
+    reload(session)
+    assert {d.status for d in session.scalars(select(Delivery).where(Delivery.kind == "publish"))} == {"sent"}
+    assert renewed and all(len(ids) >= 1 for ids in renewed)
+    session.close()
