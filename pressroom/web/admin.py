@@ -26,21 +26,12 @@ from pressroom.web.forms import (
     UserEditForm,
     UserForm,
     choices,
+    show_errors,
 )
 from pressroom.web.pagination import paginate
 from pressroom.web.security import permission_required
 
 bp = Blueprint("admin", __name__, url_prefix="/app/admin")
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    """Show service validation errors next to their fields (or at the top)."""
-    db.session.rollback()
-    for field, message in exc.errors.items():
-        if field and field in form._fields:
-            form._fields[field].errors = list(form._fields[field].errors) + [message]
-        else:
-            flash(message, "error")
 
 
 def _all_opds() -> list[Opd]:
@@ -82,7 +73,7 @@ def opd_new():
         try:
             opd = opds.create_opd(db.session, current_user, get_storage(), **_opd_values(form))
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            show_errors(exc, form)
         else:
             db.session.commit()
             flash(_l("The OPD %(name)s was created.", name=opd.short_name), "success")
@@ -105,7 +96,7 @@ def opd_edit(opd_id: int):
         try:
             changed = opds.update_opd(db.session, current_user, get_storage(), opd, **_opd_values(form))
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            show_errors(exc, form)
         else:
             db.session.commit()
             if changed:
@@ -156,7 +147,7 @@ def user_new():
                 nip=form.nip.data, password=password, must_change_password=True,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            show_errors(exc, form)
         else:
             db.session.commit()
             flash(_l("Account created. Give this temporary password to %(name)s in person; it is "
@@ -174,7 +165,7 @@ def user_detail(user_id: int, obj: User):
         try:
             users.update_user(db.session, current_user, obj, full_name=form.full_name.data, nip=form.nip.data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            show_errors(exc, form)
         else:
             db.session.commit()
             flash(_l("Changes saved."), "success")
@@ -200,9 +191,7 @@ def membership_add(user_id: int, obj: User):
                 position_title=form.position_title.data, level=form.level.data,
             )
         except ValidationError as exc:
-            db.session.rollback()
-            for message in exc.errors.values():
-                flash(message, "error")
+            show_errors(exc)
         else:
             db.session.commit()
             flash(_l("Membership added."), "success")
@@ -254,7 +243,7 @@ def user_deactivate(user_id: int, obj: User):
         try:
             users.deactivate_user(db.session, current_user, obj, reason=form.reason.data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            show_errors(exc, form)
         else:
             db.session.commit()
             flash(_l("%(name)s was deactivated; memberships ended and acting appointments revoked.",
@@ -314,7 +303,7 @@ def acting_new():
                 ends_at=clock.from_wib(form.ends_at.data),
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            show_errors(exc, form)
         else:
             db.session.commit()
             flash(_l("%(name)s is appointed %(title)s.", name=user.full_name,
@@ -395,7 +384,7 @@ def accounts():
                                    opd_id=form.opd_id.data, platform=form.platform.data, name=form.name.data,
                                    credentials=form.credentials.data or "")
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            show_errors(exc, form)
         else:
             db.session.commit()
             flash(_l("Account added. Its credentials are stored encrypted and will not be shown again."),
@@ -438,7 +427,7 @@ def stops():
                              starts_at=clock.from_wib(form.starts_at.data) if form.starts_at.data else None,
                              ends_at=clock.from_wib(form.ends_at.data) if form.ends_at.data else None)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            show_errors(exc, form)
         else:
             db.session.commit()
             flash(_l("Saved. Nothing is sent while it is in force; affected posts are held for re-approval."),

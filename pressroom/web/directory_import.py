@@ -18,7 +18,7 @@ from pressroom.services import ValidationError
 from pressroom.services import directory_import as imports
 from pressroom.services.contact_points import display_phone
 from pressroom.storage import get_storage
-from pressroom.web.forms import ConfirmForm, choices
+from pressroom.web.forms import ConfirmForm, choices, show_errors
 from pressroom.web.security import permission_required
 
 bp = Blueprint("directory_import", __name__, url_prefix="/app/wartawan/impor")
@@ -156,9 +156,7 @@ def commit(batch_id: int, obj: ImportBatch):
     try:
         result = imports.commit_import(db.session, storage, current_user, obj, settings, max_rows=_max_rows())
     except ValidationError as exc:
-        db.session.rollback()
-        for message in exc.errors.values():
-            flash(str(message), "error")
+        show_errors(exc)
         return redirect(url_for("directory_import.preview", batch_id=obj.id), 303)  # the message is on top
     db.session.commit()
     imports.discard_files(storage, obj)

@@ -43,6 +43,21 @@ ACTING_LABELS = {"plh": _l("Plh. (Pelaksana Harian — temporary absence)"),
 REQUIRED = DataRequired(message=_l("This field is required."))
 
 
+def show_errors(exc, form=None) -> None:
+    """A service refused: undo the unit of work and show why — next to the form's fields
+    where the error names one, otherwise as a message at the top of the page."""
+    from flask import flash
+
+    from pressroom import db
+
+    db.session.rollback()
+    for name, message in exc.errors.items():
+        if form is not None and name and name in form._fields:
+            form._fields[name].errors = list(form._fields[name].errors) + [message]
+        else:
+            flash(message, "error")
+
+
 def choices(pairs) -> list[SelectChoice]:
     """(value, label) pairs as WTForms select choices."""
     return [SelectChoice(value, label) for value, label in pairs]

@@ -28,6 +28,7 @@ from pressroom.web.forms import (
     OpdChoiceForm,
     OutletForm,
     choices,
+    show_errors,
 )
 from pressroom.web.pagination import Page
 from pressroom.web.security import permission_required
@@ -197,15 +198,6 @@ def _clean(form: JournalistForm) -> journalists.JournalistData:
     )
 
 
-def _show_errors(form, exc: ValidationError) -> None:
-    db.session.rollback()
-    for name, message in exc.errors.items():
-        if name in form._fields:
-            form._fields[name].errors = list(form._fields[name].errors) + [message]
-        else:
-            flash(message, "error")
-
-
 @bp.route("/baru", methods=["GET", "POST"])
 @permission_required("journalist.edit")
 def new():
@@ -235,7 +227,7 @@ def new():
                 flash(_l("%(name)s was added to the directory.", name=journalist.full_name), "success")
                 return redirect(url_for("journalists.detail", journalist_id=journalist.id))
         except ValidationError as exc:
-            _show_errors(form, exc)
+            show_errors(exc, form)
     status = 400 if (form.errors or duplicates) else 200
     return render_template("journalists/form.html", form=form, journalist=None, duplicates=duplicates), status
 
@@ -269,7 +261,7 @@ def edit(journalist_id: int):
             flash(_l("Changes saved."), "success")
             return redirect(url_for("journalists.detail", journalist_id=journalist.id))
         except ValidationError as exc:
-            _show_errors(form, exc)
+            show_errors(exc, form)
     return render_template("journalists/form.html", form=form, journalist=journalist, duplicates=[]), (
         400 if form.errors else 200
     )
@@ -378,9 +370,7 @@ def consent(journalist_id: int):
             flash(_l("Consent recorded."), "success")
         db.session.commit()
     except ValidationError as exc:
-        db.session.rollback()
-        for message in exc.errors.values():
-            flash(message, "error")
+        show_errors(exc)
     return redirect(url_for("journalists.detail", journalist_id=journalist.id))
 
 
@@ -529,7 +519,7 @@ def outlet_new():
         try:
             outlet = _save_outlet(None, form)
         except ValidationError as exc:
-            _show_errors(form, exc)
+            show_errors(exc, form)
         else:
             db.session.commit()
             flash(_l("Outlet %(name)s saved.", name=outlet.name), "success")
@@ -548,7 +538,7 @@ def outlet_edit(outlet_id: int):
         try:
             _save_outlet(outlet, form)
         except ValidationError as exc:
-            _show_errors(form, exc)
+            show_errors(exc, form)
         else:
             db.session.commit()
             flash(_l("Outlet %(name)s saved.", name=outlet.name), "success")
@@ -584,7 +574,7 @@ def beats():
         try:
             vocabulary.create_beat(db.session, current_user, form.name.data)
         except ValidationError as exc:
-            _show_errors(form, exc)
+            show_errors(exc, form)
         else:
             db.session.commit()
             flash(_l("Beat added."), "success")
@@ -608,9 +598,7 @@ def beat_edit(beat_id: int):
                 db.session, current_user, beat, name=form.name.data, is_active=form.is_active.data
             )
         except ValidationError as exc:
-            db.session.rollback()
-            for message in exc.errors.values():
-                flash(message, "error")
+            show_errors(exc)
         else:
             db.session.commit()
             flash(_l("Changes saved."), "success")

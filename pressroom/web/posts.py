@@ -15,7 +15,7 @@ from pressroom.models import Delivery, Opd, Post, PostComment, PostImage, Social
 from pressroom.services import ValidationError, approvals, outbox, posts
 from pressroom.services.policy import can, capacities
 from pressroom.storage import get_storage
-from pressroom.web.forms import ConfirmForm, DecisionForm, ImageForm, PostForm, choices
+from pressroom.web.forms import ConfirmForm, DecisionForm, ImageForm, PostForm, choices, show_errors
 from pressroom.web.security import permission_required
 
 bp = Blueprint("posts", __name__, url_prefix="/app/posts")
@@ -169,18 +169,12 @@ def _attempt(operation, success=None) -> bool:
     try:
         operation()
     except ValidationError as exc:
-        _errors_to_flash(exc)
+        show_errors(exc)
         return False
     db.session.commit()
     if success is not None:
         flash(success, "success")
     return True
-
-
-def _errors_to_flash(exc: ValidationError) -> None:
-    db.session.rollback()
-    for message in exc.errors.values():
-        flash(message, "error")
 
 
 @bp.route("/baru", methods=["GET", "POST"])
@@ -196,7 +190,7 @@ def new():
         try:
             post = posts.create_post(db.session, current_user, opd.id, **_values(form))
         except ValidationError as exc:
-            _errors_to_flash(exc)
+            show_errors(exc)
         else:
             db.session.commit()
             flash(_l("Draft saved. Add images, then submit it for approval."), "success")
@@ -215,7 +209,7 @@ def edit(post_id: int, obj: Post):
         try:
             changed = posts.update_post(db.session, current_user, obj, **_values(form))
         except ValidationError as exc:
-            _errors_to_flash(exc)
+            show_errors(exc)
         else:
             db.session.commit()
             if changed and obj.state == "draft" and obj.state_reason:
@@ -299,7 +293,7 @@ def add_image(post_id: int, obj: Post):
             db.session, current_user, get_storage(), obj, form.image.data.read(), alt_text=form.alt_text.data
         )
     except ValidationError as exc:
-        _errors_to_flash(exc)
+        show_errors(exc)
     else:
         db.session.commit()
         flash(_l("Image added."), "success")
@@ -490,7 +484,7 @@ def correct(post_id: int, obj: Post):
         try:
             correction = posts.start_correction(db.session, current_user, obj)
         except ValidationError as exc:
-            _errors_to_flash(exc)
+            show_errors(exc)
         else:
             db.session.commit()
             flash(
