@@ -16,7 +16,6 @@ import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import select
@@ -49,10 +48,6 @@ class _Refuse:
 
     def send(self, _session, _message) -> Result:
         return Result.failed(self.reason)
-
-
-def sandbox_dir(config) -> Path:
-    return Path(config.get("SANDBOX_PATH") or Path(config["STORAGE_PATH"]) / "sandbox")
 
 
 def channel_for(app: Flask, delivery: Delivery, account: SocialAccount | None):

@@ -48,10 +48,15 @@ class UnknownChannel(KeyError):
     """A channel name the registry does not know (a typo, or an adapter not yet written)."""
 
 
+def sandbox_path(config: Mapping[str, Any]) -> Path:
+    """Where the sandbox feed is kept (``SANDBOX_PATH``, default ``<STORAGE_PATH>/sandbox``)."""
+    storage = Path(config.get("STORAGE_PATH") or "instance/storage")
+    return Path(config.get("SANDBOX_PATH") or storage / "sandbox")
+
+
 def build_sandbox(config: Mapping[str, Any], stands_for: str = "sandbox") -> SandboxChannel:
-    """Return the sandbox that keeps its feed under ``SANDBOX_PATH``."""
-    path = config.get("SANDBOX_PATH") or Path(config.get("STORAGE_PATH") or "instance/storage") / "sandbox"
-    return SandboxChannel(path, stands_for=stands_for)
+    """Return the sandbox that keeps its feed under ``sandbox_path(config)``."""
+    return SandboxChannel(sandbox_path(config), stands_for=stands_for)
 
 
 def _email(config: Mapping[str, Any]) -> Channel | None:

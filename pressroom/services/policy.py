@@ -143,6 +143,11 @@ def visible_opd_ids(user: User | None) -> set[int] | None:
     return {c.opd_id for c in caps}
 
 
+def working_opd_ids(user: User | None) -> set[int]:
+    """OPDs where the user writes or approves (as editor or approver, acting included)."""
+    return {c.opd_id for c in capacities(user) if c.role in ("editor", "approver")}
+
+
 def acting_as(user: User | None, opd: Opd | int | None = None, *, role: str | None = None) -> str:
     """Describe the capacity in which ``user`` acts (for audit rows and approvals).
 

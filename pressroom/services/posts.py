@@ -321,9 +321,14 @@ def deliveries_of(session: Session, post: Post) -> list[Delivery]:
         Delivery.subject_type == SUBJECT, Delivery.subject_id == post.id).order_by(Delivery.id)))
 
 
+def sending_started(deliveries: list[Delivery]) -> bool:
+    """Whether any delivery has (or may have) left: then a post is retracted or corrected,
+    no longer edited or withdrawn."""
+    return any(d.status in ("claimed", "sent", "unknown") or d.attempt_started_at for d in deliveries)
+
+
 def _has_started(session: Session, post: Post) -> bool:
-    return any(d.status in ("claimed", "sent", "unknown") or d.attempt_started_at
-               for d in deliveries_of(session, post))
+    return sending_started(deliveries_of(session, post))
 
 
 def cancel_deliveries(session: Session, post: Post) -> int:

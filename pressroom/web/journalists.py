@@ -17,7 +17,7 @@ from pressroom.models import Beat, Journalist, Opd, Outlet, Region
 from pressroom.models.journalist import CHANNELS, DEWAN_PERS_STATES, OUTLET_TYPES, UKW_LEVELS
 from pressroom.services import ValidationError, audit, journalists
 from pressroom.services.contact_points import display_phone
-from pressroom.services.policy import can, capacities
+from pressroom.services.policy import can, working_opd_ids
 from pressroom.web.forms import (
     BeatForm,
     ConfirmForm,
@@ -80,7 +80,7 @@ def _labels():
 
 def _my_opds() -> list[Opd]:
     """OPDs in which the current user keeps journalist relations (follow, notes)."""
-    ids = {c.opd_id for c in capacities(current_user) if c.role in ("editor", "approver")}
+    ids = working_opd_ids(current_user)
     if not ids:
         return []
     return list(db.session.scalars(select(Opd).where(Opd.id.in_(ids)).order_by(Opd.short_name)))
@@ -121,17 +121,13 @@ def _vocabularies() -> dict:
     }
 
 
-def _my_opd_ids() -> set[int]:
-    return {c.opd_id for c in capacities(current_user) if c.role in ("editor", "approver")}
-
-
 # List ----------------------------------------------------------------------------------
 @bp.get("/")
 @permission_required("journalist.view")
 def index():
     filters = _filters()
     number = max(1, request.args.get("page", 1, type=int) or 1)
-    my_opd_ids = _my_opd_ids()
+    my_opd_ids = working_opd_ids(current_user)
     items, total = journalists.search_page(db.session, filters, number, per_page=50, my_opd_ids=my_opd_ids)
     page = Page(items, number, 50, total)
     return render_template(

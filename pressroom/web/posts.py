@@ -13,7 +13,7 @@ from pressroom import clock, db
 from pressroom.i18n import _l
 from pressroom.models import Delivery, Opd, Post, PostComment, PostImage, SocialAccount, User
 from pressroom.services import ValidationError, approvals, outbox, posts
-from pressroom.services.policy import can, capacities
+from pressroom.services.policy import can, visible_opd_ids, working_opd_ids
 from pressroom.storage import get_storage
 from pressroom.web.forms import ConfirmForm, DecisionForm, ImageForm, PostForm, choices, show_errors
 from pressroom.web.security import permission_required
@@ -59,10 +59,6 @@ def _labels():
     }
 
 
-def _my_opd_ids() -> set[int]:
-    return {c.opd_id for c in capacities(current_user) if c.role in ("editor", "approver")}
-
-
 def _load(post_id: int) -> Post | None:
     return db.session.get(Post, post_id)
 
@@ -76,14 +72,16 @@ def _allow_hosts() -> frozenset[str]:
 @bp.get("/")
 @permission_required("app.enter")
 def index():
-    ids = _my_opd_ids()
+    visible = visible_opd_ids(current_user)  # None: every OPD (province-wide roles)
     query = select(Post).order_by(Post.scheduled_at.desc().nulls_last(), Post.id.desc()).limit(100)
-    if not can(current_user, "post.view", 0) or not any(
-        c.role in ("admin", "viewer", "walidata") for c in capacities(current_user)
-    ):
-        query = query.where(Post.opd_id.in_(ids or {0}))
+    if visible is not None:
+        query = query.where(Post.opd_id.in_(visible or {0}))
     rows = db.session.scalars(query).all()
-    outcomes = {p.id: outbox.outcome(posts.deliveries_of(db.session, p)) for p in rows}
+    by_post: dict[int, list[Delivery]] = {p.id: [] for p in rows}
+    for delivery in db.session.scalars(select(Delivery).where(
+            Delivery.subject_type == posts.SUBJECT, Delivery.subject_id.in_(list(by_post) or [0]))):
+        by_post[delivery.subject_id].append(delivery)
+    outcomes = {post_id: outbox.outcome(found) for post_id, found in by_post.items()}
     return render_template("posts/index.html", posts=rows, outcomes=outcomes, queue=_queue())
 
 
@@ -108,7 +106,7 @@ def queue():
 
 def _form(post: Post | None = None) -> PostForm:
     form = PostForm(obj=None)
-    opd_ids = _my_opd_ids()
+    opd_ids = working_opd_ids(current_user)
     opds = db.session.scalars(select(Opd).where(Opd.id.in_(opd_ids or {0})).order_by(Opd.short_name)).all()
     form.opd_id.choices = choices((o.id, o.short_name) for o in opds)
     opd_id = (
@@ -254,7 +252,7 @@ def detail(post_id: int, obj: Post):
     problems = posts.platform_problems(
         obj, public_url=current_app.config["PUBLIC_URL"], allow_hosts=_allow_hosts()
     )
-    started = any(d.status in ("claimed", "sent", "unknown") or d.attempt_started_at for d in deliveries)
+    started = posts.sending_started(deliveries)
     return render_template(
         "posts/detail.html",
         post=obj,
@@ -363,9 +361,11 @@ def approve(post_id: int):
 
 
 def _when(post: Post) -> str:
+    from flask_babel import get_locale
+
     from pressroom import formatting
 
-    return formatting.wib(post.scheduled_at, str(__import__("flask_babel").get_locale()))
+    return formatting.wib(post.scheduled_at, str(get_locale()))
 
 
 @bp.post("/<int:post_id>/tolak")
@@ -423,10 +423,10 @@ def resolve(post_id: int, delivery_id: int, obj: Post):
 @bp.get("/sandbox")
 @permission_required("sandbox.view")
 def sandbox():
-    from jobs.dispatch import sandbox_dir
+    from pressroom.channels.registry import sandbox_path
     from pressroom.channels.sandbox import read_entries
 
-    entries = read_entries(sandbox_dir(current_app.config), limit=100)
+    entries = read_entries(sandbox_path(current_app.config), limit=100)
     return render_template("posts/sandbox.html", entries=entries)
 
 
