@@ -70,6 +70,21 @@ def _clean_text(value: str | None, limit: int) -> str | None:
     return text[:limit] or None
 
 
+def _normalise_each(raws, normalise, field: str, errors: dict[str, Any], *, key: str) -> list:
+    """Normalise each non-blank contact point, once per ``key``; record the last error on ``field``."""
+    found: dict[str, Any] = {}
+    for raw in raws or []:
+        if not (raw or "").strip():
+            continue
+        try:
+            point = normalise(raw)
+        except ContactError as exc:
+            errors[field] = exc.message
+            continue
+        found.setdefault(getattr(point, key), point)
+    return list(found.values())
+
+
 def clean_input(
     session: Session,
     *,
@@ -107,28 +122,10 @@ def clean_input(
         known_beats = set(session.scalars(select(Beat.id).where(Beat.id.in_(beat_list))))
         if set(beat_list) - known_beats:
             errors["beat_ids"] = _l("Choose beats from the list.")
-    clean_emails: list[tuple[str, bool]] = []
-    for raw in emails or []:
-        if not (raw or "").strip():
-            continue
-        try:
-            email = normalise_email(raw)
-        except ContactError as exc:
-            errors["emails"] = exc.message
-            continue
-        if email.address not in [e for e, _s in clean_emails]:
-            clean_emails.append((email.address, email.is_shared))
-    clean_phones: list[tuple[str, str]] = []
-    for raw in phones or []:
-        if not (raw or "").strip():
-            continue
-        try:
-            phone = normalise_phone(raw)
-        except ContactError as exc:
-            errors["phones"] = exc.message
-            continue
-        if phone.e164 not in [p for p, _k in clean_phones]:
-            clean_phones.append((phone.e164, phone.kind))
+    clean_emails = [(e.address, e.is_shared)
+                    for e in _normalise_each(emails, normalise_email, "emails", errors, key="address")]
+    clean_phones = [(p.e164, p.kind)
+                    for p in _normalise_each(phones, normalise_phone, "phones", errors, key="e164")]
     channels: list[str] = []
     for channel in preferred_channels or []:
         if channel not in CHANNELS:
