@@ -85,6 +85,15 @@ class Config:
     TELEGRAM_API_BASE = env("TELEGRAM_API_BASE", "https://api.telegram.org")
     TELEGRAM_TIMEOUT = env_int("TELEGRAM_TIMEOUT", 15)
     TELEGRAM_RATE_PER_MINUTE = env_int("TELEGRAM_RATE_PER_MINUTE", 20)
+    #: X API v2 (tweets, media upload, media metadata, users/me) on one base URL.
+    X_API_BASE = env("X_API_BASE", "https://api.x.com")
+    X_TIMEOUT = env_int("X_TIMEOUT", 20)
+    #: Graph API (Facebook Pages and Instagram professional accounts) and its version.
+    GRAPH_API_BASE = env("GRAPH_API_BASE", "https://graph.facebook.com")
+    GRAPH_API_VERSION = env("GRAPH_API_VERSION", "v21.0")
+    GRAPH_TIMEOUT = env_int("GRAPH_TIMEOUT", 20)
+    #: Days before a token's expiry that the daily account check starts warning.
+    ACCOUNT_EXPIRY_WARNING_DAYS = env_int("ACCOUNT_EXPIRY_WARNING_DAYS", 14)
     #: A CA bundle for a mail server with a private certificate (intranet relays).
     SMTP_CA_FILE = env("SMTP_CA_FILE", "")
     #: Channels always sent to the sandbox ("*" for all), and where the sandbox feed lives.
@@ -120,6 +129,8 @@ class TestingConfig(Config):
     # Real senders are unreachable from tests by configuration: no mail server, no Bot API.
     SMTP_HOST = ""
     TELEGRAM_API_BASE = ""
+    X_API_BASE = ""
+    GRAPH_API_BASE = ""
     SECRET_KEY = "testing-secret"
     ENCRYPTION_KEYS = "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktMzJieXQ="
     PUBLIC_URL = "http://pressroom.test"

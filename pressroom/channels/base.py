@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 SENT, RETRY, FAILED, UNKNOWN, CONTINUE = "sent", "retry", "failed", "unknown", "continue"
@@ -97,6 +98,24 @@ class RateLimit:
     per_day: int | None = None
 
 
+@dataclass(frozen=True)
+class AccountCheck:
+    """What a daily check of an account's credentials found (``Channel.check_account``).
+
+    ``ok`` False means the platform refused the credentials or the account cannot post
+    (``reason`` in plain words); ``reachable`` False means the platform could not be asked
+    (network, 5xx) and says nothing about the credentials. ``expires_at`` is when the token
+    stops working, where the platform tells (Graph API tokens), else None.
+    """
+
+    ok: bool
+    reason: str | None = None
+    expires_at: datetime | None = None
+    reachable: bool = True
+    #: What the platform calls the account (e.g. "@diskominfojateng"), for the admin page.
+    display_name: str | None = None
+
+
 class Channel(Protocol):
     #: Registry name: ``sandbox``, ``email``, ``telegram``, ``x``, ``facebook``, ``instagram`` …
     name: str
@@ -110,6 +129,9 @@ class Channel(Protocol):
 
     def retract(self, credentials: dict[str, Any], external_id: str) -> Result:
         """Delete a published item where the platform allows it (``failed`` with why if not)."""
+
+    def check_account(self, credentials: dict[str, Any]) -> AccountCheck:
+        """Ask the platform whether these credentials still work (one cheap read call)."""
 
 
 class NoSession:

@@ -26,6 +26,11 @@ Configuration keys read (``PRESSROOM_<KEY>`` in the environment, by config.py's 
 * ``TELEGRAM_TIMEOUT`` — seconds to wait for a Bot API answer. Default 15.
 * ``TELEGRAM_RATE_PER_MINUTE`` — messages per minute to one channel. Default 20 (the Bot
   API's documented limit for groups and channels).
+* ``X_API_BASE`` — X API v2 base URL (tweets, media upload and metadata). Default
+  ``https://api.x.com``; empty means X goes to the sandbox. ``X_TIMEOUT`` default 20.
+* ``GRAPH_API_BASE`` / ``GRAPH_API_VERSION`` — the Graph API for Facebook Pages and
+  Instagram. Default ``https://graph.facebook.com`` / ``v21.0``; an empty base means both go
+  to the sandbox. ``GRAPH_TIMEOUT`` default 20.
 
 A delivery to an account that has no credentials is the outbox's to route: it asks for
 ``build_sandbox(config, stands_for=…)`` directly.
@@ -89,20 +94,57 @@ def _telegram(config: Mapping[str, Any]) -> Channel | None:
     return TelegramChannel(base_url=base_url, timeout=timeout, rate_limit=rate)
 
 
+def _x(config: Mapping[str, Any]) -> Channel | None:
+    base_url = config.get("X_API_BASE", "https://api.x.com")
+    if not base_url:
+        return None
+    from pressroom.channels.x import XChannel
+
+    return XChannel(base_url=base_url, timeout=float(config.get("X_TIMEOUT") or 20))
+
+
+def _graph_settings(config: Mapping[str, Any]) -> dict[str, Any] | None:
+    base_url = config.get("GRAPH_API_BASE", "https://graph.facebook.com")
+    if not base_url:
+        return None
+    return {
+        "base_url": base_url,
+        "version": config.get("GRAPH_API_VERSION") or "v21.0",
+        "timeout": float(config.get("GRAPH_TIMEOUT") or 20),
+    }
+
+
+def _facebook(config: Mapping[str, Any]) -> Channel | None:
+    settings = _graph_settings(config)
+    if settings is None:
+        return None
+    from pressroom.channels.facebook import FacebookChannel
+
+    return FacebookChannel(**settings)
+
+
+def _instagram(config: Mapping[str, Any]) -> Channel | None:
+    settings = _graph_settings(config)
+    if settings is None:
+        return None
+    from pressroom.channels.instagram import InstagramChannel
+
+    return InstagramChannel(**settings)
+
+
 def _sandbox_only(config: Mapping[str, Any]) -> Channel | None:
     return None
 
 
 #: Name → builder; a builder returning None means "not configured: use the sandbox".
-#: X, Facebook, Instagram and WhatsApp are listed so accounts on them work in the sandbox
-#: until their adapters are registered here.
+#: WhatsApp is listed so it works in the sandbox until the press-alerts work registers it.
 BUILDERS: dict[str, Callable[[Mapping[str, Any]], Channel | None]] = {
     "sandbox": _sandbox_only,
     "email": _email,
     "telegram": _telegram,
-    "x": _sandbox_only,
-    "facebook": _sandbox_only,
-    "instagram": _sandbox_only,
+    "x": _x,
+    "facebook": _facebook,
+    "instagram": _instagram,
     "whatsapp": _sandbox_only,
 }
 

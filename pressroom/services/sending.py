@@ -16,8 +16,15 @@ from pressroom.models import Post, SendingStop, SocialAccount, User
 from pressroom.models.post import PLATFORMS
 from pressroom.services import ValidationError, audit, posts
 
-#: Platforms with a real adapter today; the others can only be sandbox accounts (never a fake success).
-REAL_ADAPTERS = frozenset({"telegram"})
+#: The credential fields each platform's adapter reads (see pressroom/channels/<platform>.py).
+REQUIRED_CREDENTIALS: dict[str, tuple[str, ...]] = {
+    "telegram": ("bot_token", "chat_id"),
+    "x": ("api_key", "api_secret", "access_token", "access_token_secret"),
+    "facebook": ("page_id", "page_access_token"),
+    "instagram": ("ig_user_id", "access_token"),
+}
+#: Platforms with a real adapter; any other could only be a sandbox account (never a fake success).
+REAL_ADAPTERS = frozenset(REQUIRED_CREDENTIALS)
 
 
 def create_account(
@@ -43,6 +50,11 @@ def create_account(
             ) from None
         if not isinstance(parsed, dict) or not parsed:
             raise ValidationError.one("credentials", _l("The credentials must be a JSON object."))
+        missing = [key for key in REQUIRED_CREDENTIALS[platform] if not str(parsed.get(key) or "").strip()]
+        if missing:
+            raise ValidationError.one("credentials", _l(
+                "These credential fields are missing for %(platform)s: %(fields)s.",
+                platform=platform, fields=", ".join(missing)))
         encrypted = crypto.encrypt(json.dumps(parsed))
     account = SocialAccount(
         opd_id=opd_id, platform=platform, name=clean_name, credentials_encrypted=encrypted

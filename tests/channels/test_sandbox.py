@@ -101,7 +101,7 @@ def test_a_store_that_cannot_be_written_means_retry(tmp_path):
 
 
 def test_registry_uses_the_sandbox_where_nothing_is_configured(tmp_path):
-    config = {"STORAGE_PATH": str(tmp_path)}
+    config = {"STORAGE_PATH": str(tmp_path), "GRAPH_API_BASE": ""}
 
     email = build_channel("email", config)
     instagram = build_channel("instagram", config)
