@@ -60,3 +60,15 @@ def maintain_database(app: Flask) -> None:
     engine = app.extensions["db"].engine
     if engine.dialect.name == "sqlite":
         optimize_sqlite_engine(engine)
+
+
+def check_accounts(app: Flask) -> dict[int, str]:
+    """Daily: ask each platform whether each account's credentials still work; warn before a
+    token expires or when an account stops working (services/sending.run_account_checks)."""
+    from pressroom.services import sending
+
+    found = sending.run_account_checks(app.extensions["db"].new_session, app.config, app.extensions["crypto"])
+    bad = {k: v for k, v in found.items() if v != "ok"}
+    if bad:
+        log.warning("account check: %d of %d accounts need attention: %s", len(bad), len(found), bad)
+    return found

@@ -26,7 +26,8 @@ def main() -> None:
 
 def register_commands(app) -> None:
     """Commands are declared on ``main``; ``flask --app pressroom`` sees them too."""
-    for command in (db_group, create_user_command, seed_demo_command, worker_command, serve_command):
+    for command in (db_group, create_user_command, seed_demo_command, worker_command, serve_command,
+                    rotate_keys_command):
         if command.name not in app.cli.commands:
             app.cli.add_command(command)
 
@@ -120,6 +121,34 @@ def seed_demo_command() -> None:
     for email, description in demo_logins():
         click.echo(f"  {email:<34} {description}")
     click.echo("Admins and approvers set up two-factor (any TOTP app) at their first login.")
+
+
+@click.command("rotate-keys")
+@click.option("--check", is_flag=True, help="Only report; change nothing.")
+@with_appcontext
+def rotate_keys_command(check: bool) -> None:
+    """Re-encrypt stored secrets under the newest PRESSROOM_ENCRYPTION_KEY (then drop old keys)."""
+    from pressroom.services import keys
+
+    crypto = current_app.extensions["crypto"]
+    session = current_app.extensions["db"].new_session()
+    try:
+        reports = keys.rotate(session, crypto, dry_run=check)
+        unreadable = [item for r in reports.values() for item in r.unreadable]
+        if not check and not unreadable:
+            session.commit()
+    finally:
+        session.close()
+    for name, r in reports.items():
+        verb = "to re-encrypt" if check else "re-encrypted"
+        click.echo(f"{name}: {r.total} values, {r.current} under the newest key, {r.rotated} {verb}")
+    if unreadable:
+        click.echo(f"cannot decrypt {', '.join(unreadable)} with any configured key: a key was dropped too "
+                   "early; put it back at the end of PRESSROOM_ENCRYPTION_KEY. Nothing was changed.",
+                   err=True)
+        raise SystemExit(1)
+    if not check and crypto.key_count > 1:
+        click.echo("Every value is under the newest key: the older keys can now be removed.")
 
 
 @click.command("worker")

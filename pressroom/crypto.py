@@ -13,6 +13,9 @@ class Crypto:
         if not parts:
             raise ValueError("no encryption key configured (PRESSROOM_ENCRYPTION_KEY)")
         self._fernet = MultiFernet([Fernet(k.encode()) for k in parts])
+        #: The newest key: everything is encrypted with it; rotation moves old values to it.
+        self.primary_key = parts[0]
+        self.key_count = len(parts)
 
     def encrypt(self, plaintext: str) -> str:
         return self._fernet.encrypt(plaintext.encode()).decode()

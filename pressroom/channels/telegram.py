@@ -47,7 +47,7 @@ from typing import Any
 import requests
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
-from pressroom.channels.base import Message, RateLimit, Result
+from pressroom.channels.base import AccountCheck, Message, RateLimit, Result
 
 DEFAULT_API_BASE = "https://api.telegram.org"
 #: Twenty messages a minute into one channel (see the module docstring).
@@ -152,6 +152,33 @@ class TelegramChannel:
                 deleted += 1
         return Result.sent(external_id=external_id)
 
+    def check_account(self, credentials: dict[str, Any]) -> AccountCheck:
+        """``getMe`` (the token works), then ``getChatMember`` for the bot in the chat: it must
+        be an administrator allowed to post (a channel) or a member (a group). Bot tokens do
+        not expire, so ``expires_at`` stays None."""
+        token = str(credentials.get("bot_token") or "")
+        chat_id = str(credentials.get("chat_id") or "")
+        if not token or not chat_id:
+            return AccountCheck(ok=False, reason="the account has no bot token or chat id")
+        with self.session(credentials) as session:
+            me = self._call(session.http, token, "getMe", {})
+            if isinstance(me, Result):
+                return _check_failure(me)
+            member = self._call(
+                session.http, token, "getChatMember", {"chat_id": chat_id, "user_id": str(me["id"])}
+            )
+            if isinstance(member, Result):
+                return _check_failure(member)
+        name = "@" + str(me.get("username") or me.get("id"))
+        status = member.get("status")
+        if status not in ("administrator", "creator", "member"):
+            return AccountCheck(ok=False, display_name=name,
+                                reason=f"the bot is not in {chat_id} any more (status: {status})")
+        if status == "administrator" and member.get("can_post_messages") is False:
+            return AccountCheck(ok=False, display_name=name,
+                                reason=f"the bot is an administrator of {chat_id} but may not post messages")
+        return AccountCheck(ok=True, display_name=name)
+
     # HTTP ----------------------------------------------------------------------------------
     def _call(
         self,
@@ -191,6 +218,13 @@ class TelegramChannel:
                 "have been published anyway — check the channel before sending again"
             )
         return Result.failed(f"Telegram refused {method}: {description}")
+
+
+def _check_failure(outcome: Result) -> AccountCheck:
+    """A refused call means the credentials or the chat are wrong; anything else says nothing."""
+    if outcome.status == "failed":
+        return AccountCheck(ok=False, reason=outcome.reason)
+    return AccountCheck(ok=False, reachable=False, reason=outcome.reason)
 
 
 def _published(chat_id: str, posted: list[dict[str, Any]]) -> Result:

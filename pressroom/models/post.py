@@ -32,6 +32,16 @@ class SocialAccount(Base):
     credentials_encrypted: Mapped[str | None] = mapped_column(Text)
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    #: The daily credential check (jobs/ticks.check_accounts): when, what it found, why.
+    checked_at: Mapped[datetime | None]
+    #: ok, expiring (works, token ends soon), failing (refused), unreachable (platform not asked).
+    check_status: Mapped[str | None] = mapped_column(String(12))
+    check_reason: Mapped[str | None] = mapped_column(String(300))
+    #: When the platform says the token stops working (Graph API tokens); None if it never says.
+    token_expires_at: Mapped[datetime | None]
+    #: The status last warned about and when, so admins are told once per change, not every day.
+    warned_status: Mapped[str | None] = mapped_column(String(12))
+    warned_at: Mapped[datetime | None]
 
     opd: Mapped[Opd] = relationship(lazy="joined")
 
