@@ -1,4 +1,5 @@
-"""A worker process for concurrency tests: dispatch until nothing is due, then print a count."""
+"""A worker process for concurrency tests: dispatch until nothing is due, then print how many
+deliveries it attempted and how many of them were Telegram sends."""
 
 from __future__ import annotations
 
@@ -16,6 +17,16 @@ def main() -> None:
     app = create_app(config)
     from jobs.claim import worker_identity
     from jobs.dispatch import dispatch_due
+    from pressroom.channels.telegram import TelegramChannel
+
+    telegram_sends = []
+    real_send = TelegramChannel.send
+
+    def counting_send(self, session, message):
+        telegram_sends.append(message.delivery_id)
+        return real_send(self, session, message)
+
+    TelegramChannel.send = counting_send
 
     while not os.path.exists(go) and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -26,7 +37,7 @@ def main() -> None:
         idle = idle + 1 if count == 0 else 0
         if count == 0:
             time.sleep(0.2)
-    print(total)
+    print(total, len(telegram_sends))
 
 
 if __name__ == "__main__":

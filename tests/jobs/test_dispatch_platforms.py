@@ -184,10 +184,13 @@ def test_approver_notice_goes_out_by_email_over_starttls(app_factory, tmp_path):
         session.close()
 
 
+POSTS = 1000
+
+
 @pytest.mark.postgres_only
 def test_two_worker_processes_publish_every_post_exactly_once(app, session, factory, telegram, tmp_path):
-    """200 due deliveries, two worker processes, a fake answering with latency: every post
-    arrives exactly once at the fake, and both workers did real work."""
+    """1,000 due publish deliveries, two worker processes, a fake answering with latency so their
+    sends overlap: every post arrives exactly once at the fake, and both workers sent a real share."""
     opd = factory.opd("DISKOMINFO")
     creds = json.dumps({"bot_token": telegram.token, "chat_id": "@" + telegram.chat["username"]})
     account = sending.create_account(
@@ -202,12 +205,12 @@ def test_two_worker_processes_publish_every_post_exactly_once(app, session, fact
     editor = factory.user("editor", opd)
     head = factory.user("approver", opd, level="kepala")
     due = clock.now() + timedelta(hours=1)
-    for i in range(200):
+    for i in range(POSTS):
         post = posts.create_post(
             session,
             editor,
             opd.id,
-            caption=f"Kabar #{i:03d}",
+            caption=f"Kabar #{i:04d}",
             variants={},
             scheduled_at=due,
             account_ids=[account.id],
@@ -234,16 +237,20 @@ def test_two_worker_processes_publish_every_post_exactly_once(app, session, fact
     ]
     time.sleep(1.0)  # both interpreters reach the start line
     go.touch()
-    counts = [int(w.communicate(timeout=180)[0].strip().splitlines()[-1]) for w in workers]
+    outputs = [w.communicate(timeout=180)[0].strip().splitlines()[-1].split() for w in workers]
+    counts = [int(total) for total, _ in outputs]
+    shares = [int(telegram_sends) for _, telegram_sends in outputs]
     texts = [r.params.get("text") for r in telegram.requests_for("sendMessage")]
-    if len(texts) != 200:  # say what happened before failing
+    if len(texts) != POSTS:  # say what happened before failing
         reload(session)
         rows = session.execute(select(Delivery.kind, Delivery.status, func.min(Delivery.due_at), func.count())
                                .group_by(Delivery.kind, Delivery.status)).all()
         print("workers:", counts, "deliveries:", rows, "requests:", [r.method for r in telegram.requests][:5])
-    assert len(texts) == 200 and len(set(texts)) == 200, "a post was sent twice or lost"
-    # 200 posts plus 400 notices (to the approver on submission, to the author on approval).
-    assert all(c > 0 for c in counts) and sum(counts) == 600, counts
+    assert len(texts) == POSTS and len(set(texts)) == POSTS, "a post was sent twice or lost"
+    # The posts plus two notices each (to the approver on submission, to the author on approval).
+    assert sum(counts) == 3 * POSTS, counts
+    # Both workers sent a real share of the posts (not one doing all while the other idled).
+    assert sum(shares) == POSTS and min(shares) >= POSTS // 5, shares
     reload(session)
     assert (
         session.scalar(
@@ -251,7 +258,7 @@ def test_two_worker_processes_publish_every_post_exactly_once(app, session, fact
             .select_from(Delivery)
             .where(Delivery.kind == "publish", Delivery.status == "sent")
         )
-        == 200
+        == POSTS
     )
 
 
