@@ -88,6 +88,8 @@ class Config:
     #: X API v2 (tweets, media upload, media metadata, users/me) on one base URL.
     X_API_BASE = env("X_API_BASE", "https://api.x.com")
     X_TIMEOUT = env_int("X_TIMEOUT", 20)
+    #: Posts per 15 minutes per X account (X's documented POST /2/tweets user limit is 100).
+    X_RATE_PER_15_MIN = env_int("X_RATE_PER_15_MIN", 100)
     #: Graph API (Facebook Pages and Instagram professional accounts) and its version.
     GRAPH_API_BASE = env("GRAPH_API_BASE", "https://graph.facebook.com")
     GRAPH_API_VERSION = env("GRAPH_API_VERSION", "v21.0")

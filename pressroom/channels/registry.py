@@ -27,7 +27,8 @@ Configuration keys read (``PRESSROOM_<KEY>`` in the environment, by config.py's 
 * ``TELEGRAM_RATE_PER_MINUTE`` — messages per minute to one channel. Default 20 (the Bot
   API's documented limit for groups and channels).
 * ``X_API_BASE`` — X API v2 base URL (tweets, media upload and metadata). Default
-  ``https://api.x.com``; empty means X goes to the sandbox. ``X_TIMEOUT`` default 20.
+  ``https://api.x.com``; empty means X goes to the sandbox. ``X_TIMEOUT`` default 20;
+  ``X_RATE_PER_15_MIN`` posts per 15 minutes per account, default 100 (X's documented limit).
 * ``GRAPH_API_BASE`` / ``GRAPH_API_VERSION`` — the Graph API for Facebook Pages and
   Instagram. Default ``https://graph.facebook.com`` / ``v21.0``; an empty base means both go
   to the sandbox. ``GRAPH_TIMEOUT`` default 20.
@@ -100,7 +101,9 @@ def _x(config: Mapping[str, Any]) -> Channel | None:
         return None
     from pressroom.channels.x import XChannel
 
-    return XChannel(base_url=base_url, timeout=float(config.get("X_TIMEOUT") or 20))
+    per_15_min = config.get("X_RATE_PER_15_MIN")
+    rate = RateLimit(per_second=float(per_15_min) / 900) if per_15_min else None
+    return XChannel(base_url=base_url, timeout=float(config.get("X_TIMEOUT") or 20), rate_limit=rate)
 
 
 def _graph_settings(config: Mapping[str, Any]) -> dict[str, Any] | None:

@@ -15,8 +15,6 @@ from sqlalchemy import select
 
 from jobs import dispatch
 from pressroom import clock
-from pressroom.channels import x as x_channel
-from pressroom.channels.base import RateLimit
 from pressroom.models import Delivery, Opd, Post
 from pressroom.services import outbox, posts, sending
 from tests.conftest import Factory, csrf_token, login, open_test_session, reload
@@ -38,11 +36,9 @@ def fake_x():
 
 
 @pytest.fixture
-def x_app(app_factory, fake_x, monkeypatch):
-    # X's documented 100 posts per 15 minutes means a 9 s pause after each send; the registry
-    # has no setting for it (yet), so the tests lift it here.
-    monkeypatch.setattr(x_channel, "DEFAULT_RATE_LIMIT", RateLimit(per_second=1000))
-    return app_factory(X_API_BASE=fake_x.base_url, X_TIMEOUT=2)
+def x_app(app_factory, fake_x):
+    # X's documented 100 posts per 15 minutes paces sends 9 s apart; the tests lift it.
+    return app_factory(X_API_BASE=fake_x.base_url, X_TIMEOUT=2, X_RATE_PER_15_MIN=900_000)
 
 
 def _approved_post(app, session, factory, fake, *, images=2, caption=CAPTION):

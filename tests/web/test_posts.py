@@ -144,6 +144,9 @@ def test_platform_rules_block_approval_with_reasons(app, session, desk):
     assert "1,024" in str(info.value.errors[""]) or "1.024" in str(info.value.errors[""])
     assert post.state == "submitted"
     assert posts.x_length("Lihat https://example.com/a/very/long/path/indeed now") == len("Lihat ") + 23 + 4
+    # Emoji and CJK weigh 2 at X (twitter-text v3); Indonesian text weighs 1 per character.
+    assert posts.x_length("Selamat Hari Guru 🎉") == len("Selamat Hari Guru ") + 2
+    assert posts.x_length("中文") == 4 and posts.x_length("é–") == 2
 
 
 def test_a_post_whose_time_passed_before_approval_is_missed(app, session, desk):
