@@ -71,7 +71,8 @@ class Config:
     DISPATCH_INTERVAL_SECONDS = env_int("DISPATCH_INTERVAL_SECONDS", 5)
     #: Minutes a post may still go out after its scheduled time (after an outage); later it is missed.
     MISSED_WINDOW_MINUTES = env_int("MISSED_WINDOW_MINUTES", 30)
-    #: Hosts allowed as PRESSROOM_PUBLIC_URL for Instagram although not public https (tests, fakes).
+    #: Hosts allowed as PRESSROOM_PUBLIC_URL for Instagram although private or loopback (tests and
+    #: local fakes); https is still required, as Instagram fetches only https image URLs.
     INSTAGRAM_URL_ALLOW = env("INSTAGRAM_URL_ALLOW", "")
     #: Outside services (pressroom/channels/registry.py). Without SMTP_HOST, email goes to the
     #: sandbox feed; every base URL is configuration so tests talk to local fakes.
@@ -94,6 +95,8 @@ class Config:
     GRAPH_API_BASE = env("GRAPH_API_BASE", "https://graph.facebook.com")
     GRAPH_API_VERSION = env("GRAPH_API_VERSION", "v21.0")
     GRAPH_TIMEOUT = env_int("GRAPH_TIMEOUT", 20)
+    #: Publishing calls per minute per Page / Instagram account (paces a batch; 429s still honoured).
+    GRAPH_RATE_PER_MINUTE = env_int("GRAPH_RATE_PER_MINUTE", 60)
     #: Days before a token's expiry that the daily account check starts warning.
     ACCOUNT_EXPIRY_WARNING_DAYS = env_int("ACCOUNT_EXPIRY_WARNING_DAYS", 14)
     #: A CA bundle for a mail server with a private certificate (intranet relays).

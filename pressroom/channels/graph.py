@@ -45,7 +45,7 @@ from typing import Any
 import requests
 
 from pressroom.channels.base import AccountCheck, Result
-from pressroom.channels.telegram import _never_connected, _short
+from pressroom.channels.http import never_connected, short
 
 DEFAULT_API_BASE = "https://graph.facebook.com"
 DEFAULT_VERSION = "v21.0"
@@ -243,14 +243,14 @@ class GraphAPI:
         return Result.retry(f"{what_happened}; nothing was published, it will be tried again")
 
     def _transport_failure(self, exc: requests.RequestException, what: str, publishes: bool) -> Result:
-        if isinstance(exc, requests.ConnectTimeout) or _never_connected(exc):
-            return Result.retry(f"could not connect to {self.platform}: {_short(exc)}")
+        if isinstance(exc, requests.ConnectTimeout) or never_connected(exc):
+            return Result.retry(f"could not connect to {self.platform}: {short(exc)}")
         if isinstance(exc, requests.exceptions.SSLError):
-            return Result.retry(f"could not set up a secure connection to {self.platform}: {_short(exc)}")
+            return Result.retry(f"could not set up a secure connection to {self.platform}: {short(exc)}")
         if isinstance(exc, requests.ReadTimeout):
             return self._doubt(f"{self.platform} did not answer {what} in time", publishes)
         return self._doubt(
-            f"the connection to {self.platform} failed during {what} ({_short(exc)})", publishes
+            f"the connection to {self.platform} failed during {what} ({short(exc)})", publishes
         )
 
     # The account check ------------------------------------------------------------------------

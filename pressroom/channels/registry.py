@@ -31,7 +31,8 @@ Configuration keys read (``PRESSROOM_<KEY>`` in the environment, by config.py's 
   ``X_RATE_PER_15_MIN`` posts per 15 minutes per account, default 100 (X's documented limit).
 * ``GRAPH_API_BASE`` / ``GRAPH_API_VERSION`` — the Graph API for Facebook Pages and
   Instagram. Default ``https://graph.facebook.com`` / ``v21.0``; an empty base means both go
-  to the sandbox. ``GRAPH_TIMEOUT`` default 20.
+  to the sandbox. ``GRAPH_TIMEOUT`` default 20; ``GRAPH_RATE_PER_MINUTE`` publishing calls
+  per minute per account, default 60.
 
 A delivery to an account that has no credentials is the outbox's to route: it asks for
 ``build_sandbox(config, stands_for=…)`` directly.
@@ -110,11 +111,15 @@ def _graph_settings(config: Mapping[str, Any]) -> dict[str, Any] | None:
     base_url = config.get("GRAPH_API_BASE", "https://graph.facebook.com")
     if not base_url:
         return None
-    return {
+    settings: dict[str, Any] = {
         "base_url": base_url,
         "version": config.get("GRAPH_API_VERSION") or "v21.0",
         "timeout": float(config.get("GRAPH_TIMEOUT") or 20),
     }
+    per_minute = config.get("GRAPH_RATE_PER_MINUTE")
+    if per_minute:
+        settings["rate_limit"] = RateLimit(per_second=float(per_minute) / 60)
+    return settings
 
 
 def _facebook(config: Mapping[str, Any]) -> Channel | None:
@@ -130,8 +135,10 @@ def _instagram(config: Mapping[str, Any]) -> Channel | None:
     settings = _graph_settings(config)
     if settings is None:
         return None
-    from pressroom.channels.instagram import InstagramChannel
+    from pressroom.channels.instagram import QUOTA_TOTAL, InstagramChannel
 
+    if "rate_limit" in settings:  # the pace is configured; the 50 posts / 24 h quota is Instagram's
+        settings["rate_limit"] = RateLimit(per_second=settings["rate_limit"].per_second, per_day=QUOTA_TOTAL)
     return InstagramChannel(**settings)
 
 

@@ -45,9 +45,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
-from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from pressroom.channels.base import AccountCheck, Message, RateLimit, Result
+from pressroom.channels.http import never_connected, short
 
 DEFAULT_API_BASE = "https://api.telegram.org"
 #: Twenty messages a minute into one channel (see the module docstring).
@@ -241,47 +241,20 @@ def _published(chat_id: str, posted: list[dict[str, Any]]) -> Result:
 
 def _transport_failure(exc: requests.RequestException, method: str) -> Result:
     """Tell "never reached Telegram" (retry) from "may have been applied" (unknown)."""
-    if isinstance(exc, requests.ConnectTimeout) or _never_connected(exc):
-        return Result.retry(f"could not connect to Telegram: {_short(exc)}")
+    if isinstance(exc, requests.ConnectTimeout) or never_connected(exc):
+        return Result.retry(f"could not connect to Telegram: {short(exc)}")
     if isinstance(exc, requests.exceptions.SSLError):
         # The TLS handshake comes before the request is written.
-        return Result.retry(f"could not set up a secure connection to Telegram: {_short(exc)}")
+        return Result.retry(f"could not set up a secure connection to Telegram: {short(exc)}")
     if isinstance(exc, requests.ReadTimeout):
         return Result.unknown(
             f"Telegram did not answer {method} in time; the post may have been published — "
             "check the channel before sending again"
         )
     return Result.unknown(
-        f"the connection to Telegram failed during {method} ({_short(exc)}); the post may have "
+        f"the connection to Telegram failed during {method} ({short(exc)}); the post may have "
         "been published — check the channel before sending again"
     )
-
-
-def _causes(exc: BaseException) -> Iterator[BaseException]:
-    """Yield ``exc`` and everything requests/urllib3 wrapped inside it."""
-    seen: set[int] = set()
-    pending: list[Any] = [exc]
-    while pending:
-        current = pending.pop()
-        if not isinstance(current, BaseException) or id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        pending.extend([getattr(current, "reason", None), current.__cause__, current.__context__])
-        pending.extend(arg for arg in current.args if isinstance(arg, BaseException))
-
-
-def _never_connected(exc: BaseException) -> bool:
-    never = (NewConnectionError, ConnectTimeoutError, ConnectionRefusedError)
-    return any(isinstance(cause, never) for cause in _causes(exc))
-
-
-def _short(exc: BaseException) -> str:
-    """Return the plainest words available for a transport error ("Connection refused")."""
-    for cause in _causes(exc):
-        if isinstance(cause, OSError) and cause.strerror:
-            return cause.strerror
-    return type(exc).__name__
 
 
 def _partly(outcome: Result, deleted: int, total: int) -> Result:

@@ -64,7 +64,7 @@ import tweepy
 from requests_oauthlib import OAuth1
 
 from pressroom.channels.base import AccountCheck, Message, RateLimit, Result
-from pressroom.channels.telegram import _never_connected, _short
+from pressroom.channels.http import never_connected, short
 
 DEFAULT_API_BASE = "https://api.x.com"
 #: 100 posts per 15 minutes per user (see the module docstring).
@@ -246,7 +246,7 @@ class XChannel:
             except requests.exceptions.JSONDecodeError:
                 return AccountCheck(ok=False, reachable=False, reason="X answered with something unreadable")
             except requests.RequestException as exc:
-                reason = f"X could not be reached: {_short(exc)}"
+                reason = f"X could not be reached: {short(exc)}"
                 return AccountCheck(ok=False, reachable=False, reason=reason)
         user = response.data
         username = getattr(user, "username", None)
@@ -376,16 +376,16 @@ def _detail(exc: tweepy.HTTPException) -> str:
 
 def _transport_failure(exc: requests.RequestException, step: str, maybe_published: bool) -> Result:
     """Tell "never reached X" (retry) from "may have been applied" (unknown)."""
-    if isinstance(exc, requests.ConnectTimeout) or _never_connected(exc):
-        return Result.retry(f"could not connect to X: {_short(exc)}")
+    if isinstance(exc, requests.ConnectTimeout) or never_connected(exc):
+        return Result.retry(f"could not connect to X: {short(exc)}")
     if isinstance(exc, requests.exceptions.SSLError):
         # The TLS handshake comes before the request is written.
-        return Result.retry(f"could not set up a secure connection to X: {_short(exc)}")
+        return Result.retry(f"could not set up a secure connection to X: {short(exc)}")
     if not maybe_published:
-        return Result.retry(f"the connection to X failed during {step} ({_short(exc)}); nothing was posted")
+        return Result.retry(f"the connection to X failed during {step} ({short(exc)}); nothing was posted")
     if isinstance(exc, requests.ReadTimeout):
         return Result.unknown(_CHECK.format(what=f"X did not answer {step} in time"))
-    return Result.unknown(_CHECK.format(what=f"the connection to X failed during {step} ({_short(exc)})"))
+    return Result.unknown(_CHECK.format(what=f"the connection to X failed during {step} ({short(exc)})"))
 
 
 def _post_url(tweet_id: str, username: str | None) -> str:

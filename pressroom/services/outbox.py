@@ -83,7 +83,9 @@ def record_result(session: Session, delivery: Delivery, result: Result) -> None:
         delivery.status, delivery.sent_at, delivery.last_error = "sent", now, None
         delivery.attempt_started_at = None
     elif result.status == CONTINUE:
-        delivery.status, delivery.step = "due", result.step
+        # A step done (Instagram: container made, still processing) starts the count afresh:
+        # attempts count the tries of the current step, so polling never exhausts the retries.
+        delivery.status, delivery.step, delivery.attempts = "due", result.step, 0
         delivery.step_data = dict(result.step_data or {})
         delivery.due_at = now + timedelta(seconds=result.retry_after or 0)
         delivery.attempt_started_at = None
