@@ -3,16 +3,18 @@ with its activity trail and deliveries, and the sandbox feed."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
+from babel import dates as babel_dates
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from pressroom import clock, db
+from pressroom import clock, db, formatting
 from pressroom.i18n import _l
 from pressroom.models import Delivery, Opd, Post, PostComment, PostImage, SocialAccount, User
 from pressroom.services import ValidationError, approvals, outbox, posts
+from pressroom.services.calendar import Period, build_calendar
 from pressroom.services.policy import can, visible_opd_ids, working_opd_ids
 from pressroom.storage import get_storage
 from pressroom.web.forms import ConfirmForm, DecisionForm, ImageForm, PostForm, choices, show_errors
@@ -47,6 +49,10 @@ DELIVERY_LABELS = {
     "cancelled": _l("cancelled"),
 }
 PLATFORM_LABELS = {"x": "X", "facebook": "Facebook", "instagram": "Instagram", "telegram": "Telegram"}
+#: Short platform marks for tight places (the calendar); the full name goes alongside for screen readers.
+PLATFORM_MARKS = {"x": "X", "facebook": "FB", "instagram": "IG", "telegram": "TG"}
+#: A calendar entry's status: a workflow state, or an approved post's sending outcome.
+CALENDAR_LABELS = {**STATE_LABELS, **{key: label for key, label in OUTCOME_LABELS.items() if label}}
 
 
 @bp.context_processor
@@ -56,7 +62,17 @@ def _labels():
         "OUTCOME_LABELS": OUTCOME_LABELS,
         "DELIVERY_LABELS": DELIVERY_LABELS,
         "PLATFORM_LABELS": PLATFORM_LABELS,
+        "PLATFORM_MARKS": PLATFORM_MARKS,
+        "CALENDAR_LABELS": CALENDAR_LABELS,
+        "date_text": _date_text,
     }
+
+
+def _date_text(value: date, pattern: str) -> str:
+    """A calendar date in the reader's language (``Sen, 23 Nov``, ``November 2026``)."""
+    from flask_babel import get_locale
+
+    return babel_dates.format_date(value, pattern, locale=formatting.LOCALES.get(str(get_locale()), "id_ID"))
 
 
 def _load(post_id: int) -> Post | None:
@@ -102,6 +118,64 @@ def _queue() -> list[Post]:
 @permission_required("app.enter")
 def queue():
     return render_template("posts/queue.html", queue=_queue(), decision_form=DecisionForm())
+
+
+@bp.get("/kalender", endpoint="calendar")
+@permission_required("app.enter")
+def show_calendar():
+    """Month (``?bulan=2026-11``) or ISO week (``?minggu=2026-W48``), optionally one OPD (``?opd=``)."""
+    today = clock.to_wib(clock.now()).date()
+    kind = "week" if "minggu" in request.args else "month"
+    notices = []
+    try:
+        raw = request.args.get("minggu" if kind == "week" else "bulan")
+        period = Period.parse(kind, raw) if raw is not None else Period.containing(kind, today)
+    except ValueError:
+        notices.append(
+            _l("“%(value)s” is not a week we can show (write it like 2026-W48); this is the current week.",
+               value=raw[:40])
+            if kind == "week" else
+            _l("“%(value)s” is not a month we can show (write it like 2026-11); this is the current month.",
+               value=raw[:40]))
+        period = Period.containing(kind, today)
+    visible = visible_opd_ids(current_user)
+    opd_query = select(Opd).where(Opd.is_active.is_(True)).order_by(Opd.short_name)
+    if visible is not None:
+        opd_query = opd_query.where(Opd.id.in_(visible or {0}))
+    opds = db.session.scalars(opd_query).all()
+    chosen = None
+    if request.args.get("opd"):
+        chosen = next((o for o in opds if str(o.id) == request.args["opd"].strip()), None)
+        if chosen is None or not can(current_user, "opd.view", chosen):
+            notices.append(_l("That OPD is not one you can see; showing every OPD you can."))
+            chosen = None
+    calendar = build_calendar(db.session, period, visible, opd_id=chosen.id if chosen else None)
+    opd_id = chosen.id if chosen else None
+    in_view = today if period.start <= today < period.end else period.middle
+    links = {
+        "previous": _calendar_url(period.previous(), opd_id),
+        "next": _calendar_url(period.following(), opd_id),
+        "today": _calendar_url(Period.containing(kind, today), opd_id),
+        "month": _calendar_url(Period.containing("month", in_view), opd_id),
+        "week": _calendar_url(_period_or_none("week", in_view), opd_id),
+    }
+    return render_template("posts/calendar.html", cal=calendar, period=period, today=today, opds=opds,
+                           chosen=chosen, notices=notices, links=links,
+                           week_url=lambda day: _calendar_url(_period_or_none("week", day), opd_id))
+
+
+def _period_or_none(kind: str, day: date) -> Period | None:
+    try:
+        return Period.containing(kind, day)
+    except ValueError:  # a week of a year outside the calendar's range
+        return None
+
+
+def _calendar_url(period: Period | None, opd_id: int | None) -> str | None:
+    if period is None:
+        return None
+    return url_for("posts.calendar", **{"minggu" if period.kind == "week" else "bulan": period.key},
+                   opd=opd_id)
 
 
 def _form(post: Post | None = None) -> PostForm:

@@ -84,6 +84,8 @@ EXPECTATIONS: dict[str, object] = {
     # Posts: the list, editor and queue are for staff; OPD A's post for its people and readers.
     "posts.index": STAFF,
     "posts.queue": STAFF,
+    # The calendar shows each reader only the OPDs they may see (services.calendar, policy).
+    "posts.calendar": STAFF,
     "posts.new": OPD_STAFF,
     "posts.sandbox": STAFF,
     "posts.detail": OPD_READERS,
