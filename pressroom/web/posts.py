@@ -9,6 +9,7 @@ from babel import dates as babel_dates
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from pressroom import clock, db, formatting
 from pressroom.i18n import _l
@@ -49,8 +50,20 @@ DELIVERY_LABELS = {
     "cancelled": _l("cancelled"),
 }
 PLATFORM_LABELS = {"x": "X", "facebook": "Facebook", "instagram": "Instagram", "telegram": "Telegram"}
-#: Short platform marks for tight places (the calendar); the full name goes alongside for screen readers.
+#: Short platform marks for tight places (calendar, preview); the full name goes alongside for screen readers.
 PLATFORM_MARKS = {"x": "X", "facebook": "FB", "instagram": "IG", "telegram": "TG"}
+#: The editor's live preview, one pane per platform: the variant field it shows (None: only the
+#: caption) and the limits posts.platform_problems checks. X weighs characters as posts.x_length
+#: does: 1 inside these code point ranges, 2 outside. Telegram's 1,024 is a photo caption's; a
+#: post without images goes out as a text message, which Telegram caps at 4,096.
+PREVIEWS = (
+    {"platform": "x", "variant": "variant_x", "limit": 280, "url_length": 23, "max_images": 4,
+     "light": " ".join(f"{low}-{high}" for low, high in posts._X_LIGHT_RANGES)},
+    {"platform": "facebook", "variant": None, "limit": 63206},
+    {"platform": "instagram", "variant": "variant_instagram", "limit": 2200, "hashtags": 30,
+     "needs_image": True},
+    {"platform": "telegram", "variant": "variant_telegram", "limit": 1024, "text_limit": 4096},
+)
 #: A calendar entry's status: a workflow state, or an approved post's sending outcome.
 CALENDAR_LABELS = {**STATE_LABELS, **{key: label for key, label in OUTCOME_LABELS.items() if label}}
 
@@ -197,14 +210,16 @@ def _form(post: Post | None = None) -> PostForm:
         .where(SocialAccount.opd_id == opd_id, SocialAccount.is_active.is_(True))
         .order_by(SocialAccount.platform)
     ).all()
-    form.account_ids.choices = choices(
-        (
+    # Each option names its platform and account, for the editor's live preview (static/js/app.js).
+    form.account_ids.choices = [
+        SelectChoice(
             a.id,
             f"{PLATFORM_LABELS.get(a.platform, a.platform)} · {a.name}"
             + (" (sandbox)" if a.is_sandbox else ""),
+            render_kw={"data-platform": a.platform, "data-name": a.name},
         )
         for a in accounts
-    )
+    ]
     if request.method == "GET":
         form.opd_id.data = opd_id
         if post is not None:
@@ -267,7 +282,8 @@ def new():
             db.session.commit()
             flash(_l("Draft saved. Add images, then submit it for approval."), "success")
             return redirect(url_for("posts.detail", post_id=post.id))
-    return render_template("posts/form.html", form=form, post=None), (400 if form.errors else 200)
+    return render_template("posts/form.html", form=form, post=None, previews=PREVIEWS), (
+        400 if form.errors else 200)
 
 
 @bp.route("/<int:post_id>/ubah", methods=["GET", "POST"])
@@ -289,7 +305,8 @@ def edit(post_id: int, obj: Post):
             else:
                 flash(_l("Changes saved."), "success")
             return redirect(url_for("posts.detail", post_id=obj.id))
-    return render_template("posts/form.html", form=form, post=obj), (400 if form.errors else 200)
+    return render_template("posts/form.html", form=form, post=obj, previews=PREVIEWS), (
+        400 if form.errors else 200)
 
 
 @bp.get("/<int:post_id>")
