@@ -370,7 +370,6 @@ def audit_log():
 @bp.route("/akun", methods=["GET", "POST"])
 @permission_required("sending.control")
 def accounts():
-    from pressroom.models import SocialAccount
     from pressroom.models.post import PLATFORMS
     from pressroom.services import sending
     from pressroom.web.forms import AccountForm
@@ -390,10 +389,79 @@ def accounts():
             flash(_l("Account added. Its credentials are stored encrypted and will not be shown again."),
                   "success")
             return redirect(url_for("admin.accounts"))
+    return _accounts_page(form)
+
+
+def _accounts_page(form, reconnect_form=None, reconnect_id: int | None = None):
+    from pressroom.models import SocialAccount
+    from pressroom.services import sending
+    from pressroom.web.forms import ReconnectForm
+
     rows = db.session.scalars(
         select(SocialAccount).order_by(SocialAccount.opd_id, SocialAccount.platform)).all()
-    return render_template("admin/accounts.html", form=form, accounts=rows, csrf_form=ConfirmForm()), (
-        400 if form.errors else 200)
+    failed = bool(form.errors or (reconnect_form is not None and reconnect_form.errors))
+    return render_template(
+        "admin/accounts.html", form=form, accounts=rows, csrf_form=ConfirmForm(),
+        reconnect_form=reconnect_form or ReconnectForm(), reconnect_id=reconnect_id,
+        required=sending.REQUIRED_CREDENTIALS, warning_days=current_app.config["ACCOUNT_EXPIRY_WARNING_DAYS"],
+    ), (400 if failed else 200)
+
+
+@bp.post("/akun/<int:account_id>/kredensial")
+@permission_required("sending.control")
+def account_reconnect(account_id: int):
+    """New credentials for an account (a token that expired or was revoked); never shown again."""
+    from pressroom.models import SocialAccount
+    from pressroom.services import sending
+    from pressroom.web.forms import AccountForm, ReconnectForm
+
+    account = db.session.get(SocialAccount, account_id) or abort(404)
+    reconnect_form = ReconnectForm()
+    if reconnect_form.validate_on_submit():
+        try:
+            sending.replace_credentials(db.session, current_user, current_app.extensions["crypto"], account,
+                                        reconnect_form.credentials.data)
+        except ValidationError as exc:
+            show_errors(exc, reconnect_form)
+        else:
+            db.session.commit()
+            flash(_l("New credentials saved for %(name)s. Check the account to see that they work.",
+                     name=account.name), "success")
+            return redirect(url_for("admin.accounts"))
+    form = AccountForm(formdata=None)
+    form.opd_id.choices = choices((o.id, o.short_name) for o in _all_opds())
+    form.platform.choices = choices([])
+    return _accounts_page(form, reconnect_form, account.id)
+
+
+@bp.post("/akun/<int:account_id>/periksa")
+@permission_required("sending.control")
+def account_check(account_id: int):
+    """Ask the platform now whether the account works (the daily check, for one account)."""
+    from pressroom.models import SocialAccount
+    from pressroom.services import sending
+
+    account = db.session.get(SocialAccount, account_id) or abort(404)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("admin.accounts"))
+    if account.is_sandbox:
+        flash(_l("A sandbox account has nothing to check."), "info")
+        return redirect(url_for("admin.accounts"))
+    name = account.name
+    db.session.commit()  # no transaction (nor SQLite's write lock) is held while the platform answers
+    database = current_app.extensions["db"]
+    found = sending.run_account_checks(database.new_session, current_app.config,
+                                       current_app.extensions["crypto"], account_ids=[account_id])
+    status = found.get(account_id)
+    messages = {
+        "ok": (_l("%(name)s works.", name=name), "success"),
+        "expiring": (_l("%(name)s works, but its token expires soon: reconnect it.", name=name), "warning"),
+        "failing": (_l("%(name)s does not work: see the reason below and reconnect it.", name=name), "error"),
+        "unreachable": (_l("%(name)s could not be checked now: see the reason below.", name=name), "warning"),
+    }
+    text, category = messages.get(status, messages["unreachable"])
+    flash(text, category)
+    return redirect(url_for("admin.accounts"))
 
 
 @bp.post("/akun/<int:account_id>/nonaktif")

@@ -246,6 +246,11 @@ class StopForm(FlaskForm):
                          render_kw={"placeholder": "Masa tenang Pilkada"})
 
 
+class ReconnectForm(FlaskForm):
+    credentials = TextAreaField(_l("New credentials (JSON)"), validators=[REQUIRED, Length(max=4000)],
+                                render_kw={"rows": 3, "autocomplete": "off"})
+
+
 class AccountForm(FlaskForm):
     opd_id = SelectField(_l("OPD"), coerce=int)
     platform = SelectField(_l("Platform"))

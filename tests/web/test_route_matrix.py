@@ -109,6 +109,8 @@ EXPECTATIONS: dict[str, object] = {
     "directory_import.cancel": ADMIN,
     "admin.accounts": ADMIN,
     "admin.account_deactivate": ADMIN,
+    "admin.account_reconnect": ADMIN,
+    "admin.account_check": ADMIN,
     "admin.stops": ADMIN,
     "admin.stop_lift": ADMIN,
 }
