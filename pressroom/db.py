@@ -54,7 +54,8 @@ class UTCDateTime(TypeDecorator):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[str]: JSON}
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[str]: JSON,
+                           list[dict[str, Any]]: JSON}
 
 
 def make_engine(url: str, *, sqlite_busy_timeout_ms: int = 15000, **kwargs) -> Engine:

@@ -2,6 +2,7 @@
 
 from pressroom.models.approval import ApprovalDecision, Notification
 from pressroom.models.audit import AuditEntry
+from pressroom.models.dataset import ApiToken, Dataset, DatasetImage, DatasetVersion
 from pressroom.models.journalist import (
     Beat,
     Consent,
@@ -28,6 +29,10 @@ from pressroom.models.user import (
 
 __all__ = [
     "ActingAppointment",
+    "ApiToken",
+    "Dataset",
+    "DatasetImage",
+    "DatasetVersion",
     "ApprovalDecision",
     "AuditEntry",
     "Delivery",
