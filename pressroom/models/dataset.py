@@ -105,9 +105,9 @@ class Dataset(Base):
         flagged column was resolved (a schema change or a new flag needs a new approval)."""
         return {
             "kind": "dataset",
-            "title": self.title,
             "schema": [{"name": c.get("name"), "type": c.get("type")} for c in self.schema or []],
-            "privacy": {k: (v or {}).get("resolution") for k, v in sorted((self.privacy_flags or {}).items())},
+            "privacy": {k: (v or {}).get("resolution")
+                        for k, v in sorted((self.privacy_flags or {}).items())},
         }
 
 

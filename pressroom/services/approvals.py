@@ -83,6 +83,11 @@ def approvers_for(session: Session, opd_id: int, steps: int, step: int) -> list[
         User.is_active.is_(True), User.id.in_(direct.union(acting))).order_by(User.id)))
 
 
+def _author(session: Session, subject: Approvable) -> User | None:
+    """Who wrote it (None for what a machine made: an API push, a polled source)."""
+    return session.get(User, subject.author_id) if subject.author_id is not None else None
+
+
 def _decisions(session: Session, subject_type: str, subject_id: int) -> list[ApprovalDecision]:
     return list(session.scalars(select(ApprovalDecision).where(
         ApprovalDecision.subject_type == subject_type, ApprovalDecision.subject_id == subject_id,
@@ -102,16 +107,21 @@ def submit(session: Session, user: User, subject: Approvable, subject_type: str,
                          _l("Waiting for your approval: %(title)s", title=title), link)
 
 
-def check_can_decide(session: Session, user: User, subject: Approvable, subject_type: str) -> Capacity:
-    """Return the capacity to decide the current step, or raise ValidationError saying why not."""
+def check_can_decide(session: Session, user: User, subject: Approvable, subject_type: str, *,
+                     stewards: tuple[str, ...] = ()) -> Capacity:
+    """Return the capacity to decide the current step, or raise ValidationError saying why not.
+
+    ``stewards`` are province-wide roles that may decide any step besides the OPD's chain
+    (a walidata for making a dataset public)."""
     if subject.state != "submitted":
         raise ValidationError.one("", _l("This is not waiting for approval."))
-    if not can(user, "opd.approve", subject.opd_id):
+    steward = next((c for c in capacities(user) if c.role in stewards), None)
+    if steward is None and not can(user, "opd.approve", subject.opd_id):
         raise ValidationError.one("", _l("You are not an approver of this OPD."))
     if user.id == subject.author_id:
         raise ValidationError.one("", _l("Nobody approves their own work: another approver must decide."))
     opd = session.get(Opd, subject.opd_id)
-    capacity = deciding_capacity(user, subject.opd_id, opd.approval_steps, subject.approval_step)
+    capacity = deciding_capacity(user, subject.opd_id, opd.approval_steps, subject.approval_step) or steward
     if capacity is None:
         raise ValidationError.one("", _l("This step needs the head of the OPD (or their Plt./Plh.)."))
     earlier = [d for d in _decisions(session, subject_type, subject.id) if d.decision == "approved"]
@@ -121,9 +131,9 @@ def check_can_decide(session: Session, user: User, subject: Approvable, subject_
 
 
 def approve(session: Session, user: User, subject: Approvable, subject_type: str, *, comment: str = "",
-            link: str, title: str) -> bool:
+            link: str, title: str, stewards: tuple[str, ...] = ()) -> bool:
     """Record an approval of the current step; return True when the chain is complete."""
-    capacity = check_can_decide(session, user, subject, subject_type)
+    capacity = check_can_decide(session, user, subject, subject_type, stewards=stewards)
     opd = session.get(Opd, subject.opd_id)
     digest = content_hash(subject)
     session.add(ApprovalDecision(
@@ -142,7 +152,7 @@ def approve(session: Session, user: User, subject: Approvable, subject_type: str
     audit.record(session, user, f"{subject_type}.approved", subject, opd_id=subject.opd_id,
                  fields=["state"], acting_as=describe(capacity),
                  details={"step": subject.approval_step, "final": final})
-    notifications.notify(session, [session.get(User, subject.author_id)],
+    notifications.notify(session, [_author(session, subject)],
                          _l("Approved by %(who)s: %(title)s", who=describe(capacity), title=title)
                          if final else _l("Step approved by %(who)s: %(title)s", who=describe(capacity),
                                           title=title), link, email=final)
@@ -150,8 +160,8 @@ def approve(session: Session, user: User, subject: Approvable, subject_type: str
 
 
 def reject(session: Session, user: User, subject: Approvable, subject_type: str, *, comment: str,
-           link: str, title: str) -> None:
-    capacity = check_can_decide(session, user, subject, subject_type)
+           link: str, title: str, stewards: tuple[str, ...] = ()) -> None:
+    capacity = check_can_decide(session, user, subject, subject_type, stewards=stewards)
     text = (comment or "").strip()
     if not text:
         raise ValidationError.one("comment", _l("Say why, so the author can fix it."))
@@ -162,7 +172,7 @@ def reject(session: Session, user: User, subject: Approvable, subject_type: str,
     subject.state, subject.approval_step, subject.state_reason = "rejected", 0, text[:300]
     audit.record(session, user, f"{subject_type}.rejected", subject, opd_id=subject.opd_id,
                  fields=["state"], acting_as=describe(capacity))
-    notifications.notify(session, [session.get(User, subject.author_id)],
+    notifications.notify(session, [_author(session, subject)],
                          _l("Returned by %(who)s: %(title)s", who=describe(capacity), title=title), link)
 
 

@@ -115,6 +115,14 @@ RULES: dict[str, Rule] = {
     "sending.control": lambda caps, _obj: _has_role(caps, "admin"),
     # What the sandbox "sent" (demo and unconfigured channels): any staff member.
     "sandbox.view": lambda caps, _obj: bool(caps),
+    # The data centre: an OPD's editors and approvers keep its datasets; walidata and admins
+    # keep every OPD's. Seeing the internal catalogue: any staff member of the OPD or province-wide.
+    "dataset.view": lambda caps, obj: _has_role(caps, *PROVINCE_WIDE_ROLES)
+    or _in_opd(caps, _opd_of(obj), "editor", "approver"),
+    "dataset.edit": lambda caps, obj: _has_role(caps, "admin", "walidata")
+    or _in_opd(caps, _opd_of(obj), "editor", "approver"),
+    "dataset.update": lambda caps, obj: _has_role(caps, "admin", "walidata")
+    or _in_opd(caps, _opd_of(obj), "editor", "approver"),
     # The managed vocabularies (beats) and the outlet register.
     "vocabulary.manage": lambda caps, _obj: _has_role(caps, "admin"),
 }
