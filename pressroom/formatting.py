@@ -58,3 +58,26 @@ def wib(value: datetime | None, lang: str | None = None, *, with_date: bool = Tr
     if not with_date:
         return f"{time_text} WIB"
     return f"{day(local.date(), lang)} {time_text} WIB"
+
+
+def percent(fraction: float, lang: str | None = None, *, decimals: int = 1, signed: bool = False) -> str:
+    """A share, given as a fraction like Babel takes it: ``0.553`` -> ``55,3%``, ``0.75`` -> ``75%``.
+
+    Up to ``decimals`` decimals, without trailing zeros; ``signed`` adds ``+`` to rises.
+    """
+    pattern = "#,##0" + ("." + "#" * decimals if decimals else "") + "%"
+    if signed:
+        pattern = f"+{pattern};-{pattern}"
+    return numbers.format_percent(fraction, format=pattern, locale=_locale(lang))
+
+
+def amount(value: float | int, lang: str | None = None) -> str:
+    """A figure for a chart label or a headline: in full below a million (``806.139``,
+    ``55,3``), in words from a million (``9,08 juta``)."""
+    size = abs(value)
+    if size >= 1_000_000:
+        return compact(value, lang)
+    if size >= 1000:
+        return number(round(value), lang)
+    pattern = "#,##0.#" if size >= 100 else "#,##0.##"
+    return numbers.format_decimal(value, format=pattern, locale=_locale(lang))
