@@ -97,6 +97,10 @@ class Config:
     GRAPH_TIMEOUT = env_int("GRAPH_TIMEOUT", 20)
     #: Publishing calls per minute per Page / Instagram account (paces a batch; 429s still honoured).
     GRAPH_RATE_PER_MINUTE = env_int("GRAPH_RATE_PER_MINUTE", 60)
+    #: Hosts a dataset's source URL may point at although private or loopback (intranet portals).
+    DATASET_SOURCE_ALLOW = env("DATASET_SOURCE_ALLOW", "")
+    #: Seconds to wait for a dataset source (CSV URL or CKAN) per request.
+    DATASET_SOURCE_TIMEOUT = env_int("DATASET_SOURCE_TIMEOUT", 20)
     #: Days before a token's expiry that the daily account check starts warning.
     ACCOUNT_EXPIRY_WARNING_DAYS = env_int("ACCOUNT_EXPIRY_WARNING_DAYS", 14)
     #: A CA bundle for a mail server with a private certificate (intranet relays).

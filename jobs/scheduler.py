@@ -36,6 +36,13 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
                       next_run_time=clock.now())
     scheduler.add_job(ticks.sweep_missed_posts, "interval", args=[app], id="sweep_missed_posts", seconds=60,
                       next_run_time=clock.now())
+    # The data centre: images of new versions, polled sources, recurring series.
+    scheduler.add_job(ticks.render_versions, "interval", args=[app], kwargs={"owner": owner},
+                      id="render_versions", seconds=10, next_run_time=clock.now())
+    scheduler.add_job(ticks.poll_sources, "interval", args=[app], kwargs={"owner": owner},
+                      id="poll_sources", seconds=60, next_run_time=clock.now())
+    scheduler.add_job(ticks.draft_series_posts, "interval", args=[app], kwargs={"owner": owner},
+                      id="draft_series_posts", seconds=60, next_run_time=clock.now())
     # 06:00 WIB, before the working day: admins read the warnings with their morning messages.
     scheduler.add_job(ticks.check_accounts, "cron", args=[app], id="check_accounts", hour=23, minute=0)
     scheduler.add_job(ticks.maintain_database, "interval", args=[app], id="maintain_database", hours=6,

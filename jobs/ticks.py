@@ -72,3 +72,168 @@ def check_accounts(app: Flask) -> dict[int, str]:
     if bad:
         log.warning("account check: %d of %d accounts need attention: %s", len(bad), len(found), bad)
     return found
+
+
+def render_versions(app: Flask, *, owner: str, limit: int = 4) -> int:
+    """Render the images of new versions (claimed like deliveries, so two workers never draw
+    the same one), then draft a post where the dataset asks for one. Returns versions done."""
+    from jobs.claim import claim
+    from pressroom import clock
+    from pressroom.models import Dataset, DatasetVersion, User
+    from pressroom.services import renders
+
+    database = app.extensions["db"]
+    table = DatasetVersion.__table__
+    claimed = claim(database.engine, table, owner=owner, lease=timedelta(minutes=10), limit=limit,
+                    due=(table.c.render_status == "due") & (table.c.render_due_at <= clock.now()),
+                    order_by=[table.c.render_due_at], values={"render_status": "claimed"})
+    done = 0
+    for version_id in claimed.ids:
+        session = database.new_session()
+        try:
+            version = session.get(DatasetVersion, version_id)
+            dataset = session.get(Dataset, version.dataset_id)
+            storage, public_url = app.extensions["storage"], app.config["PUBLIC_URL"]
+            renders.render_version(session, storage, public_url, version)
+            version.render_status, version.render_error = "done", None
+            version.lease_owner = version.lease_expires_at = None
+            if dataset.draft_post_on_update and version.post_id is None and version.state == "current":
+                author = session.get(User, version.author_id or dataset.author_id)
+                renders.draft_post(session, storage, public_url, version, author)
+            session.commit()
+            done += 1
+        except Exception as exc:  # noqa: BLE001 - one bad dataset must not stop the others
+            session.rollback()
+            log.exception("rendering version %s failed", version_id)
+            failed = session.get(DatasetVersion, version_id)
+            failed.render_status, failed.render_error = "failed", str(exc)[:500]
+            failed.lease_owner = failed.lease_expires_at = None
+            session.commit()
+        finally:
+            session.close()
+    return done
+
+
+def poll_sources(app: Flask, *, owner: str, limit: int = 5) -> int:
+    """Fetch datasets whose source is due (outside any transaction), ingest what changed, and
+    schedule the next poll. A source that fails or sends a bad table changes no version."""
+    from pressroom.services.dataset_schedule import next_poll_time
+
+    from jobs.claim import claim
+    from pressroom import clock
+    from pressroom.datasets import sources
+    from pressroom.datasets.errors import DatasetInputError
+    from pressroom.models import Dataset
+    from pressroom.services import datasets
+
+    database = app.extensions["db"]
+    table = Dataset.__table__
+    now = clock.now()
+    claimed = claim(database.engine, table, owner=owner, lease=timedelta(minutes=10), limit=limit,
+                    due=(table.c.source_kind != "none") & (table.c.next_poll_at <= now)
+                    & (table.c.lease_owner.is_(None) | (table.c.lease_expires_at < now)),
+                    order_by=[table.c.next_poll_at])
+    allow = [h.strip() for h in str(app.config.get("DATASET_SOURCE_ALLOW") or "").split(",") if h.strip()]
+    timeout = float(app.config.get("DATASET_SOURCE_TIMEOUT") or 20)
+    polled = 0
+    for dataset_id in claimed.ids:
+        session = database.new_session()
+        try:
+            dataset = session.get(Dataset, dataset_id)
+            kind, url, resource = dataset.source_kind, dataset.source_url, dataset.source_resource
+            etag, modified, previous = dataset.source_etag, dataset.source_last_modified, dataset.source_hash
+            session.commit()  # no transaction is held while the source answers
+            try:
+                if kind == "ckan":
+                    fetched = sources.fetch_ckan(url, resource, allow_hosts=allow, timeout=timeout)
+                else:
+                    fetched = sources.fetch_csv(url, etag=etag, last_modified=modified,
+                                                previous_hash=previous, allow_hosts=allow, timeout=timeout)
+                error = None
+            except DatasetInputError as exc:
+                fetched, error = None, str(exc.message)
+            dataset = session.get(Dataset, dataset_id)
+            now = clock.now()
+            if fetched is not None:
+                try:
+                    datasets.poll_source(session, dataset, fetched, now=now)
+                except (DatasetInputError, datasets.UpdateRefused) as exc:
+                    session.rollback()
+                    dataset = session.get(Dataset, dataset_id)
+                    error = _refusal_text(exc)
+            if error is not None:
+                datasets.poll_failed(dataset, error, now=now)
+            dataset.next_poll_at = next_poll_time(dataset, now)
+            dataset.lease_owner = dataset.lease_expires_at = None
+            session.commit()
+            polled += 1
+        except Exception:  # noqa: BLE001 - one broken source must not stop the others
+            session.rollback()
+            log.exception("polling dataset %s failed", dataset_id)
+        finally:
+            session.close()
+    return polled
+
+
+def _refusal_text(exc: Exception) -> str:
+    errors = getattr(exc, "errors", None)
+    if errors:
+        first = errors[0]
+        where = f" (row {first.row}, {first.column})" if first.row else ""
+        return f"{first.message}{where}" + (f" … and {len(errors) - 1} more" if len(errors) > 1 else "")
+    return str(getattr(exc, "message", exc))
+
+
+#: A series' post is drafted and submitted this long before its time, for the approver.
+SERIES_LEAD = timedelta(hours=3)
+
+
+def draft_series_posts(app: Flask, *, owner: str, limit: int = 5) -> int:
+    """Recurring series: when a dataset's series is due, draft a post from its latest version
+    and submit it for approval. Never approved here: an official account posts nothing no
+    person saw."""
+    from pressroom.services.dataset_schedule import next_series_time
+
+    from jobs.claim import claim
+    from pressroom import clock
+    from pressroom.models import Dataset, User
+    from pressroom.services import datasets, posts, renders
+
+    database = app.extensions["db"]
+    table = Dataset.__table__
+    now = clock.now()
+    claimed = claim(database.engine, table, owner=owner, lease=timedelta(minutes=10), limit=limit,
+                    due=(table.c.series_next_at <= now + SERIES_LEAD)
+                    & (table.c.lease_owner.is_(None) | (table.c.lease_expires_at < now)),
+                    order_by=[table.c.series_next_at])
+    drafted = 0
+    for dataset_id in claimed.ids:
+        session = database.new_session()
+        try:
+            dataset = session.get(Dataset, dataset_id)
+            version = datasets.current_version(session, dataset)
+            due_at = dataset.series_next_at
+            ready = version is not None and version.render_status == "done"
+            if ready and due_at > now:
+                # Drafted ahead and scheduled at the series' time: the approver has the lead to decide.
+                author = session.get(User, dataset.author_id)
+                post = renders.draft_post(session, app.extensions["storage"], app.config["PUBLIC_URL"],
+                                          version, author, scheduled_at=due_at)
+                post.origin = f"series:{dataset.id}"
+                posts.submit_post(session, author, post)
+                drafted += 1
+            if version is not None and not ready and due_at > now:
+                # Its images are not drawn yet: look again shortly rather than skip this issue.
+                dataset.lease_owner = dataset.lease_expires_at = None
+                session.commit()
+                continue
+            # Next issue (a series whose time passed while the worker was down is skipped, not late).
+            dataset.series_next_at = next_series_time(dataset.series or {}, max(now, due_at))
+            dataset.lease_owner = dataset.lease_expires_at = None
+            session.commit()
+        except Exception:  # noqa: BLE001
+            session.rollback()
+            log.exception("series of dataset %s failed", dataset_id)
+        finally:
+            session.close()
+    return drafted

@@ -434,3 +434,33 @@ def token_for(session: Session, secret: str | None) -> ApiToken | None:
         return None
     token.last_used_at = clock.now()
     return token
+
+
+# Polled sources ---------------------------------------------------------------------------------
+def poll_source(session: Session, dataset: Dataset, fetched: Any, *, now: datetime) -> IngestResult | None:
+    """Record what a poll fetched (``sources.FetchResult`` or ``CkanResult``) and ingest it when
+    it changed. The caller fetched outside any transaction and schedules the next poll."""
+    dataset.last_poll_at, dataset.last_poll_error = now, None
+    if getattr(fetched, "etag", None) is not None or getattr(fetched, "last_modified", None) is not None:
+        dataset.source_etag = fetched.etag
+        dataset.source_last_modified = fetched.last_modified
+    digest = fetched.content_hash
+    if getattr(fetched, "changed", True) is False or (digest and digest == dataset.source_hash):
+        dataset.source_hash = digest or dataset.source_hash
+        return None
+    if hasattr(fetched, "records"):
+        records, numbers, formats = fetched.records, None, None
+        origin = "poll:ckan"
+    else:
+        preview = tables.preview(tables.read_table(fetched.content, "source.csv", fetched.content_type or ""))
+        records, numbers, formats = preview.records(), preview.row_numbers, preview.number_formats
+        origin = "poll:csv"
+    result = ingest(session, dataset, records, origin=origin, author=None, row_numbers=numbers,
+                    number_formats=formats)
+    dataset.source_hash = digest
+    return result
+
+
+def poll_failed(dataset: Dataset, message: str, *, now: datetime) -> None:
+    """A poll that could not fetch or was refused: said on the dataset page; the version stays."""
+    dataset.last_poll_at, dataset.last_poll_error = now, message[:500]

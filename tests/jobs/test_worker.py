@@ -14,7 +14,9 @@ from tests.conftest import reload
 def test_scheduler_is_utc_with_the_purge_tick(app):
     scheduler = build_scheduler(app)
     assert str(scheduler.timezone) == "UTC"
-    assert {job.id for job in scheduler.get_jobs()} >= {"purge_login_throttle"}
+    assert {job.id for job in scheduler.get_jobs()} >= {
+        "purge_login_throttle", "dispatch", "reap_leases", "sweep_missed_posts", "check_accounts",
+        "render_versions", "poll_sources", "draft_series_posts"}
     assert not scheduler.running
 
 
