@@ -159,6 +159,10 @@ def seed_demo(app: Flask) -> int:
         added += seed_journalists(session, by_code, by_email[f"admin@{DOMAIN}"],
                                   count=int(app.config.get("DEMO_JOURNALISTS", 300)))
         added += _seed_accounts(app, session, by_code, by_email[f"admin@{DOMAIN}"])
+        from pressroom.demo_data import seed_datasets
+
+        added += seed_datasets(session, by_code, {e.split("@")[0]: u for e, u in by_email.items()
+                                                  if e.endswith("@" + DOMAIN)})
         session.commit()
     finally:
         session.close()
