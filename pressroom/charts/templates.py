@@ -246,7 +246,7 @@ def line(c: Canvas, prepared: Prepared, page: Page) -> None:
     size = 24 * s
     tick_texts = [value_text(t, unit, with_unit=False) for t in ticks]
     left = max(text_width(t, size * 0.9) for t in tick_texts) + 18 * s
-    top, bottom = size * 2.6, c.height - size * 2.0
+    top, bottom = size * 1.7, c.height - size * 2.0
     slot, x_of, y_of = _series_geometry(c, items, left, c.width - 8 * s, top, bottom, low, high)
     for tick, label in zip(ticks, tick_texts, strict=True):
         y = y_of(tick)
