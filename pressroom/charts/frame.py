@@ -87,7 +87,7 @@ def plan(preset: Preset, branding: Branding, title: str, subtitle: str, carousel
                   card, chart, footer_top, source_lines, qr_size)
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=32)
 def _rounded_mask(width: int, height: int, radius: int) -> Image.Image:
     """An anti-aliased rounded-rectangle mask (drawn 4× and reduced; Pillow's own is jagged)."""
     big = Image.new("L", (width * 4, height * 4), 0)

@@ -200,16 +200,18 @@ def series(rows: list[Mapping], spec: ChartSpec) -> list[Item]:
 def in_order(rows: list[Mapping], spec: ChartSpec) -> list[Item]:
     """Rows as given (tables, progress, projects), each with its target."""
     label_col, value_col = _columns(rows, spec)
-    return [Item(_label(row.get(label_col)), to_number(row.get(value_col), value_col),
-                 kind="value" if to_number(row.get(value_col), value_col) is not None else "missing",
-                 target=_target(row, spec), row=row)
-            for row in rows]
+    items = []
+    for row in rows:
+        value = to_number(row.get(value_col), value_col)
+        items.append(Item(_label(row.get(label_col)), value, kind="value" if value is not None else "missing",
+                          target=_target(row, spec), row=row))
+    return items
 
 
 def _chunks(items: list[Item], size: int) -> list[tuple[Item, ...]]:
     size = max(1, size)
     count = max(1, math.ceil(len(items) / size))
-    # Even pages (12, 12, 11 rather than 12, 12, 11 by luck, or 12, 12, 1 by accident).
+    # Pages as even as the count allows: 25 rows at 12 a page are 9 + 9 + 7, not 12 + 12 + 1.
     per_page = math.ceil(len(items) / count) if items else 1
     return [tuple(items[i:i + per_page]) for i in range(0, len(items), per_page)] or [()]
 
