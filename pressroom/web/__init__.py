@@ -46,6 +46,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(journalists.bp)
     app.register_blueprint(directory_import.bp)
     app.register_blueprint(posts.bp)
+    from pressroom.web import datasets as datasets_web
+    app.register_blueprint(datasets_web.bp)
     security.register_token_endpoints(app)
 
     @app.context_processor

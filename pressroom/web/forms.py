@@ -9,11 +9,13 @@ from wtforms import (
     DateTimeLocalField,
     EmailField,
     HiddenField,
+    IntegerField,
     PasswordField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
+    TimeField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
@@ -257,3 +259,104 @@ class AccountForm(FlaskForm):
     name = StringField(_l("Name shown"), validators=[REQUIRED, Length(max=120)])
     credentials = TextAreaField(_l("Credentials (JSON; leave empty for the sandbox)"),
                                 validators=[Length(max=4000)], render_kw={"rows": 3, "autocomplete": "off"})
+
+
+# Data centre ---------------------------------------------------------------------------------
+DATASET_KIND_LABELS = {"table": _l("Table (any columns)"),
+                       "progres": _l("Progres pembangunan (projects' physical and financial progress)")}
+CHART_LABELS = {
+    "ranked_bar": _l("Ranked bars (e.g. kabupaten/kota from largest to smallest)"),
+    "line": _l("Line over time"),
+    "column": _l("Columns"),
+    "big_number": _l("One big number"),
+    "progress": _l("Progress bars (realisation against target)"),
+    "table": _l("Table"),
+}
+SOURCE_LABELS = {"none": _l("Only uploads and API pushes"), "csv_url": _l("A CSV file at a web address"),
+                 "ckan": _l("A CKAN resource (datastore)")}
+WEEKDAY_LABELS = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"),
+                  _l("Saturday"), _l("Sunday"))
+
+
+class WholeNumberField(IntegerField):
+    """An integer input with a translated error."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_l("Enter a whole number.")) from None
+
+
+class WibTimeField(TimeField):
+    """A time of day typed in WIB (HH:MM), with a translated error."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_l("Enter a time like 09:00.")) from None
+
+
+class DatasetMetaForm(FlaskForm):
+    """The catalogue entry and how its chart is drawn (shared by the new and edit forms)."""
+
+    title = StringField(_l("Title"), validators=[REQUIRED, Length(max=200)],
+                        render_kw={"placeholder": "Jumlah Penduduk Menurut Kabupaten/Kota"})
+    description = TextAreaField(_l("Description"), validators=[Length(max=4000)], render_kw={"rows": 3})
+    topic = StringField(_l("Topic (tema)"), validators=[Length(max=80)],
+                        render_kw={"placeholder": "Kependudukan"})
+    unit = StringField(_l("Unit"), validators=[Length(max=60)], render_kw={"placeholder": "jiwa"})
+    source_line = StringField(_l("Source line printed under the chart"), validators=[Length(max=300)],
+                              render_kw={"placeholder": "Sumber: BPS Provinsi Jawa Tengah"})
+    processed_by = StringField(_l("“Diolah oleh” line"), validators=[Length(max=200)],
+                               render_kw={"placeholder": "Diolah oleh: Diskominfo Provinsi Jawa Tengah"})
+    period = StringField(_l("Period"), validators=[Length(max=80)], render_kw={"placeholder": "2025"})
+    licence = StringField(_l("Licence"), validators=[Length(max=80)], default="CC BY 4.0")
+    update_frequency = StringField(_l("Update frequency"), validators=[Length(max=40)],
+                                   render_kw={"placeholder": "Bulanan"})
+    provisional = BooleanField(_l("Provisional figures (angka sementara)"))
+    template = SelectField(_l("Chart"), choices=choices(CHART_LABELS.items()))
+    label = StringField(_l("Label column (names on the chart)"), validators=[Length(max=80)],
+                        render_kw={"list": "dataset-columns", "placeholder": "Kabupaten/Kota"})
+    value = StringField(_l("Value column (the figures)"), validators=[Length(max=80)],
+                        render_kw={"list": "dataset-columns", "placeholder": "Jumlah"})
+    draft_post_on_update = BooleanField(_l("Draft a post with the new images after every update"))
+
+
+class NewDatasetForm(DatasetMetaForm):
+    opd_id = SelectField(_l("OPD"), coerce=int)
+    kind = SelectField(_l("Kind"), choices=choices(DATASET_KIND_LABELS.items()))
+    key_column = StringField(_l("Key column (identifies a row)"), validators=[Length(max=80)],
+                             render_kw={"placeholder": "Kode"})
+
+
+class DatasetEditForm(DatasetMetaForm):
+    source_kind = SelectField(_l("Updates come from"), choices=choices(SOURCE_LABELS.items()))
+    source_url = StringField(_l("Address of the source"), validators=[Length(max=500)],
+                             render_kw={"type": "url", "inputmode": "url",
+                                        "placeholder": "https://data.jatengprov.go.id/…"})
+    source_resource = StringField(_l("CKAN resource id (when the address does not include it)"),
+                                  validators=[Length(max=120)])
+    poll_minutes = WholeNumberField(_l("Fetch every … minutes (1440: once a day)"), validators=[Optional()],
+                                    default=1440,
+                                    render_kw={"inputmode": "numeric"})
+    series_every = SelectField(_l("Recurring post"), choices=choices([
+        ("", _l("None")), ("week", _l("Every week")), ("month", _l("Every month"))]))
+    series_weekday = SelectField(_l("On"), coerce=int,
+                                 choices=choices(enumerate(WEEKDAY_LABELS)))
+    series_day = WholeNumberField(_l("On day (1–28)"), validators=[Optional()], default=1,
+                                  render_kw={"inputmode": "numeric"})
+    series_time = WibTimeField(_l("At (WIB)"), validators=[Optional()], format="%H:%M")
+
+
+class DatasetUploadForm(FlaskForm):
+    file = FileField(_l("CSV or Excel (.xlsx) file"),
+                     validators=[FileRequired(message=_l("Choose the file to upload."))],
+                     render_kw={"accept": ".csv,.txt,.tsv,.xlsx,.xlsm"})
+
+
+class ApiTokenForm(FlaskForm):
+    opd_id = SelectField(_l("OPD"), coerce=int)
+    name = StringField(_l("What uses it"), validators=[REQUIRED, Length(max=120)],
+                       render_kw={"placeholder": "Ekspor SIPD"})

@@ -22,6 +22,8 @@ APPROVERS = frozenset({"approver", "other_approver", "acting_approver", "admin"}
 OPD_STAFF = frozenset({"editor", "approver", "other_approver", "acting_approver"})
 OPD_A_WRITERS = frozenset({"editor", "approver", "acting_approver"})
 OPD_READERS = frozenset({"editor", "approver", "acting_approver", "walidata", "viewer", "admin"})
+DATA_KEEPERS = frozenset({"editor", "approver", "acting_approver", "walidata", "admin"})
+DATA_DECIDERS = frozenset({"approver", "acting_approver", "walidata"})
 PUBLIC = "public"      # anyone, no login needed
 SIGNED = "signed"      # authenticated by a signature in the URL, never by the session
 AUTH_FLOW = "auth"     # the login flow itself: reachable by anyone, redirects as needed
@@ -113,6 +115,30 @@ EXPECTATIONS: dict[str, object] = {
     "admin.account_check": ADMIN,
     "admin.stops": ADMIN,
     "admin.stop_lift": ADMIN,
+    # The staff data centre. Any staff member sees the catalogue (their OPDs' datasets); OPD A's
+    # dataset is for its people, acting officials and province-wide readers; keeping it for its
+    # editors and approvers, walidata and admins; deciding for its approvers and walidata (the
+    # approval service then checks step, level and authorship). An upload is its uploader's.
+    "datasets.index": STAFF,
+    "datasets.new": STAFF - {"viewer"},
+    "datasets.tokens": STAFF - {"viewer"},
+    "datasets.detail": OPD_READERS,
+    "datasets.version": OPD_READERS,
+    "datasets.preview_render": OPD_READERS,
+    "datasets.edit": DATA_KEEPERS,
+    "datasets.resolve_flag": DATA_KEEPERS,
+    "datasets.request_publication": DATA_KEEPERS,
+    "datasets.make_internal": DATA_KEEPERS,
+    "datasets.submit_schema": DATA_KEEPERS,
+    "datasets.upload": DATA_KEEPERS,
+    "datasets.revoke_token": DATA_KEEPERS,
+    "datasets.approve_publication": DATA_DECIDERS,
+    "datasets.reject_publication": DATA_DECIDERS,
+    "datasets.approve_schema": DATA_DECIDERS,
+    "datasets.reject_schema": DATA_DECIDERS,
+    "datasets.preview": frozenset({"editor"}),
+    "datasets.confirm": frozenset({"editor"}),
+    "datasets.cancel": frozenset({"editor"}),
 }
 
 
@@ -162,6 +188,7 @@ def world(app, factory, storage):
                                           data=b"Nama,Email\r\nBudi,budi@example.com\r\n", max_rows=10)
     factory.session.commit()
     appointment = factory.acting(target, opd_b, title="Kepala Dinas B", starts_in=timedelta(days=30))
+    staff_data = _staff_dataset(factory, storage, opd_a, people["editor"])
     args = {
         "opd_id": opd_a.id,
         "user_id": target.id,
@@ -180,8 +207,30 @@ def world(app, factory, storage):
         "account_id": account.id,
         "stop_id": stop.id,
         "batch_id": batch.id,
+        **staff_data,
     }
     return people, args
+
+
+def _staff_dataset(factory, storage, opd, editor) -> dict:
+    """An internal dataset of OPD A with a current and a held version, the editor's pending
+    upload and an API token: URL arguments of the staff data centre and the push API."""
+    from pressroom.models import Dataset
+    from pressroom.services import datasets
+    from pressroom.web.datasets import PendingUpload
+
+    dataset = datasets.create_dataset(factory.session, editor, opd_id=opd.id, title="Data Staf",
+                                      key_column="kode")
+    datasets.ingest(factory.session, dataset, [{"kode": "A", "nilai": "1"}], origin="upload:a.csv",
+                    author=editor)
+    held = datasets.ingest(factory.session, dataset, [{"kode": "A", "nilai": "1", "baru": "x"}],
+                           origin="upload:b.csv", author=editor).version
+    token, _secret = datasets.create_token(factory.session, editor, opd, "Uji")
+    factory.session.commit()
+    upload = PendingUpload.start(storage, factory.session.get(Dataset, dataset.id), editor, "c.csv",
+                                 b"kode;nilai\r\nA;2\r\n")
+    return {"dataset_id": dataset.id, "version_id": held.id, "upload_id": upload.id, "token_id": token.id,
+            "slug": dataset.slug}
 
 
 def _png() -> bytes:
