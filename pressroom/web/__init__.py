@@ -46,8 +46,10 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(journalists.bp)
     app.register_blueprint(directory_import.bp)
     app.register_blueprint(posts.bp)
+    from pressroom.web import api as api_web
     from pressroom.web import datasets as datasets_web
     app.register_blueprint(datasets_web.bp)
+    app.register_blueprint(api_web.bp)
     security.register_token_endpoints(app)
 
     @app.context_processor

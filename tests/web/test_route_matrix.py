@@ -26,6 +26,7 @@ DATA_KEEPERS = frozenset({"editor", "approver", "acting_approver", "walidata", "
 DATA_DECIDERS = frozenset({"approver", "acting_approver", "walidata"})
 PUBLIC = "public"      # anyone, no login needed
 SIGNED = "signed"      # authenticated by a signature in the URL, never by the session
+TOKEN = "token"        # authenticated by a token in a header, never by the session: 401 without one
 AUTH_FLOW = "auth"     # the login flow itself: reachable by anyone, redirects as needed
 
 #: endpoint -> who may use it (a set of roles, or one of the kinds above).
@@ -139,6 +140,9 @@ EXPECTATIONS: dict[str, object] = {
     "datasets.preview": frozenset({"editor"}),
     "datasets.confirm": frozenset({"editor"}),
     "datasets.cancel": frozenset({"editor"}),
+    # The push API takes a per-OPD token, never the session; its description is public.
+    "api.push_version": TOKEN,
+    "api.openapi": PUBLIC,
 }
 
 
@@ -280,6 +284,8 @@ def test_route_matrix(app, factory, world, role):
             ok = status not in (401, 403)
         elif expected == SIGNED:
             ok = status == 403  # no signature: refused for everyone, logged in or not
+        elif expected == TOKEN:
+            ok = status == 401  # no token: refused for everyone, whatever the cookie says
         elif role in expected:
             ok = status not in (401, 403, 404) and "/login" not in location
         elif role == "anonymous":
