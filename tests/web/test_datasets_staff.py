@@ -416,7 +416,7 @@ def test_the_edit_form_keeps_metadata_source_and_series(app, factory, session, d
     assert fresh.title == "Penduduk 2025" and fresh.source_kind == "csv_url"
     assert fresh.series == {"every": "week", "weekday": 0, "hour": 9, "minute": 0}
     assert fresh.series_next_at is not None and fresh.next_poll_at is not None
-    assert "every Monday, 09.00 WIB" in client.get(f"/app/data/{dataset.id}").get_data(as_text=True)
+    assert "every Monday, 09:00 WIB" in client.get(f"/app/data/{dataset.id}").get_data(as_text=True)
 
 
 def test_new_dataset_form_and_the_catalogue(app, factory, session, desk):
