@@ -50,6 +50,8 @@ def init_app(app: Flask) -> None:
     from pressroom.web import datasets as datasets_web
     app.register_blueprint(datasets_web.bp)
     app.register_blueprint(api_web.bp)
+    from pressroom.web.data_public import bp as data_public_bp
+    app.register_blueprint(data_public_bp)
     security.register_token_endpoints(app)
 
     @app.context_processor

@@ -116,6 +116,13 @@ EXPECTATIONS: dict[str, object] = {
     "admin.account_check": ADMIN,
     "admin.stops": ADMIN,
     "admin.stop_lift": ADMIN,
+    # The public data centre and its read API: anyone (internal datasets are 404 for everyone).
+    "data.catalogue": PUBLIC,
+    "data.dataset": PUBLIC,
+    "data.download_csv": PUBLIC,
+    "data.download_xlsx": PUBLIC,
+    "data.api_datasets": PUBLIC,
+    "data.api_dataset": PUBLIC,
     # The staff data centre. Any staff member sees the catalogue (their OPDs' datasets); OPD A's
     # dataset is for its people, acting officials and province-wide readers; keeping it for its
     # editors and approvers, walidata and admins; deciding for its approvers and walidata (the
@@ -192,6 +199,7 @@ def world(app, factory, storage):
                                           data=b"Nama,Email\r\nBudi,budi@example.com\r\n", max_rows=10)
     factory.session.commit()
     appointment = factory.acting(target, opd_b, title="Kepala Dinas B", starts_in=timedelta(days=30))
+    public_dataset = _public_dataset(factory, opd_a, people["editor"], people["walidata"])
     staff_data = _staff_dataset(factory, storage, opd_a, people["editor"])
     args = {
         "opd_id": opd_a.id,
@@ -211,9 +219,25 @@ def world(app, factory, storage):
         "account_id": account.id,
         "stop_id": stop.id,
         "batch_id": batch.id,
+        "dataset_slug": public_dataset.slug,
+        "version_number": 1,
         **staff_data,
     }
     return people, args
+
+
+def _public_dataset(factory, opd, editor, walidata):
+    """A public dataset with one version, for the data centre's URLs."""
+    from pressroom.services import datasets
+
+    dataset = datasets.create_dataset(factory.session, editor, opd_id=opd.id, title="Data Uji",
+                                      key_column="kode")
+    datasets.ingest(factory.session, dataset, [{"kode": "A", "nilai": "1"}, {"kode": "B", "nilai": "2"}],
+                    origin="upload:uji.csv", author=editor)
+    datasets.request_publication(factory.session, editor, dataset)
+    assert datasets.decide_publication(factory.session, walidata, dataset, approve=True)
+    factory.session.commit()
+    return dataset
 
 
 def _staff_dataset(factory, storage, opd, editor) -> dict:
