@@ -2,7 +2,7 @@
 
 Renders the population of Central Java's 35 kabupaten/kota (``pressroom/data``) as the
 portrait ranked bar, which the renderer splits into a three-image carousel, calling
-``pressroom.charts.render`` directly (the image cache is bypassed: every image is drawn and
+``pressroom.charts.drawing`` directly (the image cache is bypassed: every image is drawn and
 encoded). In the same run, interleaved so both see the same machine, a baseline draws the same
 pages the naive way: ``pyplot.figure(figsize, dpi)`` per image, the same bars with the same
 rank, name and value labels (Matplotlib text, the same bundled font), ``tight_layout()``,
@@ -198,8 +198,8 @@ def _rss_mb() -> float:
 
 
 def _memory_worker(images: int, checkpoint: int, results) -> None:
+    from pressroom.charts.drawing import render_page
     from pressroom.charts.prepare import prepare
-    from pressroom.charts.render import render_page
 
     rows, spec, branding = scenario()
     preset = PRESETS[PRESET]

@@ -26,7 +26,7 @@ from pressroom.charts.text import alt_texts, draft_caption
 
 def render(rows, spec: ChartSpec, branding: Branding, preset: str = DEFAULT_PRESET) -> list[RenderedImage]:
     """Every image of the chart (one, or a carousel's pages), each with its alt text."""
-    from pressroom.charts.render import render as render_images
+    from pressroom.charts.drawing import render as render_images
 
     return render_images(rows, spec, branding, preset)
 

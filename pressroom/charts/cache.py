@@ -80,7 +80,7 @@ class ImageCache:
         if cached is not None:
             return cached
         if renderer is None:
-            from pressroom.charts.render import render as renderer
+            from pressroom.charts.drawing import render as renderer
         images = renderer(rows, spec, branding, preset)
         self.put(key, images)
         return images

@@ -28,8 +28,10 @@ from pressroom.datasets import diff as diffs
 from pressroom.datasets import privacy, tables
 from pressroom.datasets.schema import (
     BUILTIN_SCHEMAS,
+    ColumnSpec,
     RowError,
     Schema,
+    convert,
     infer_schema,
     schema_changed,
     validate,
@@ -239,8 +241,23 @@ def _inferred(records: Sequence[Mapping[str, Any]], key: str,
               number_formats: Mapping[str, str] | None) -> Schema:
     preview = tables.preview_records(records)
     inferred = infer_schema(preview)
+    columns = [_as_chosen(spec, records, (number_formats or {}).get(spec.name)) for spec in inferred.columns]
     key_spec = inferred.column(key)
-    return Schema(inferred.columns, key=key_spec.name if key_spec else None)
+    return Schema(tuple(columns), key=key_spec.name if key_spec else None)
+
+
+def _as_chosen(spec: ColumnSpec, records: Sequence[Mapping[str, Any]], style: str | None) -> ColumnSpec:
+    """Inference reads "2.325" Indonesian-style (a whole number); when the person said the
+    column is written the other way, its type follows their choice (decimal where needed)."""
+    if style not in ("id", "en") or spec.type not in ("integer", "decimal"):
+        return spec
+    try:
+        values = [convert(r.get(spec.name), ColumnSpec(spec.name, "decimal"), style) for r in records]
+    except Exception:  # noqa: BLE001 - the validation that follows says what is wrong, by row
+        return spec
+    whole = all(v is None or v == v.to_integral_value() for v in values)
+    return ColumnSpec(spec.name, "integer" if whole else "decimal", spec.required, spec.allowed,
+                      spec.minimum, spec.maximum, spec.aliases)
 
 
 def _make_current(session: Session, dataset: Dataset, version: DatasetVersion,
@@ -328,6 +345,10 @@ def request_publication(session: Session, user: User, dataset: Dataset) -> None:
         raise ValidationError.one("", _l(
             "These columns look like personal data: %(columns)s. Confirm they are not, or hide them, "
             "before publishing.", columns=", ".join(sorted(pending))))
+    if dataset.state == "approved" and not is_public(dataset):
+        # Approved once, then its columns or personal-data choices changed: asked again.
+        approvals.clear(session, dataset, "dataset", to_state="held",
+                        reason="changed since it was approved")
     approvals.submit(session, user, dataset, "dataset", link=_link(dataset),
                      title=_l("Publish the dataset %(title)s", title=dataset.title))
     notifications.notify(session, [u for u in _stewards(session) if u.id != user.id],

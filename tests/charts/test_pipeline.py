@@ -203,3 +203,13 @@ def test_branding_is_checked():
         Branding("Dinas", status="draft")
     assert Branding("Dinas", source="BPS").source_line == "Sumber: BPS"
     assert Branding("Dinas", processed_by="Diolah oleh Diskominfo").processed_line == "Diolah oleh Diskominfo"
+
+
+def test_render_stays_the_function_after_the_drawing_module_is_loaded():
+    """The package's ``render`` must not be shadowed by a submodule of the same name."""
+    from pressroom import charts
+    from tests.charts.cases import DUKCAPIL, POPULATION, POPULATION_SPEC
+
+    first = charts.render(POPULATION, POPULATION_SPEC, DUKCAPIL)
+    second = charts.render(POPULATION, POPULATION_SPEC, DUKCAPIL)  # the drawing module is loaded now
+    assert callable(charts.render) and first[0].png == second[0].png

@@ -65,7 +65,7 @@ def test_rendering_again_uses_the_cache(app, session, factory, monkeypatch):
     again = session.get(DatasetVersion, version.id)
     again.render_status = "due"
     session.commit()
-    import pressroom.charts.render as renderer
+    import pressroom.charts.drawing as renderer
 
     def refuse(*_args, **_kwargs):
         raise AssertionError("rendered again although the cache holds the same key")
