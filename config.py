@@ -97,6 +97,21 @@ class Config:
     GRAPH_TIMEOUT = env_int("GRAPH_TIMEOUT", 20)
     #: Publishing calls per minute per Page / Instagram account (paces a batch; 429s still honoured).
     GRAPH_RATE_PER_MINUTE = env_int("GRAPH_RATE_PER_MINUTE", 60)
+    #: WhatsApp: empty (sandbox), cloud (the official Cloud API, recommended), fonnte or wablas
+    #: (unofficial gateways: a number can be banned; a data-processing agreement is needed).
+    WHATSAPP_PROVIDER = env("WHATSAPP_PROVIDER", "")
+    WHATSAPP_API_BASE = env("WHATSAPP_API_BASE", "https://graph.facebook.com")
+    WHATSAPP_API_VERSION = env("WHATSAPP_API_VERSION", "v21.0")
+    WHATSAPP_PHONE_NUMBER_ID = env("WHATSAPP_PHONE_NUMBER_ID", "")
+    WHATSAPP_ACCESS_TOKEN = env("WHATSAPP_ACCESS_TOKEN", "")
+    WHATSAPP_RATE_PER_SECOND = env_int("WHATSAPP_RATE_PER_SECOND", 80)
+    WHATSAPP_TIMEOUT = env_int("WHATSAPP_TIMEOUT", 15)
+    WHATSAPP_GATEWAY_DELAY_SECONDS = env_int("WHATSAPP_GATEWAY_DELAY_SECONDS", 5)
+    FONNTE_API_BASE = env("FONNTE_API_BASE", "https://api.fonnte.com")
+    FONNTE_TOKEN = env("FONNTE_TOKEN", "")
+    WABLAS_API_BASE = env("WABLAS_API_BASE", "")
+    WABLAS_TOKEN = env("WABLAS_TOKEN", "")
+    WABLAS_SECRET_KEY = env("WABLAS_SECRET_KEY", "")
     #: Hosts a dataset's source URL may point at although private or loopback (intranet portals).
     DATASET_SOURCE_ALLOW = env("DATASET_SOURCE_ALLOW", "")
     #: Seconds to wait for a dataset source (CSV URL or CKAN) per request.
@@ -140,6 +155,7 @@ class TestingConfig(Config):
     TELEGRAM_API_BASE = ""
     X_API_BASE = ""
     GRAPH_API_BASE = ""
+    WHATSAPP_PROVIDER = ""
     SECRET_KEY = "testing-secret"
     ENCRYPTION_KEYS = "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktMzJieXQ="
     PUBLIC_URL = "http://pressroom.test"

@@ -33,6 +33,11 @@ Configuration keys read (``PRESSROOM_<KEY>`` in the environment, by config.py's 
   Instagram. Default ``https://graph.facebook.com`` / ``v21.0``; an empty base means both go
   to the sandbox. ``GRAPH_TIMEOUT`` default 20; ``GRAPH_RATE_PER_MINUTE`` publishing calls
   per minute per account, default 60.
+* ``WHATSAPP_PROVIDER`` — empty (the sandbox), ``cloud`` (WhatsApp Cloud API: ``WHATSAPP_API_BASE``,
+  ``WHATSAPP_API_VERSION``, ``WHATSAPP_PHONE_NUMBER_ID``, ``WHATSAPP_ACCESS_TOKEN``,
+  ``WHATSAPP_RATE_PER_SECOND``), ``fonnte`` (``FONNTE_API_BASE``, ``FONNTE_TOKEN``) or ``wablas``
+  (``WABLAS_API_BASE``, ``WABLAS_TOKEN``, ``WABLAS_SECRET_KEY``); gateways wait
+  ``WHATSAPP_GATEWAY_DELAY_SECONDS`` between messages. ``WHATSAPP_TIMEOUT`` default 15.
 
 A delivery to an account that has no credentials is the outbox's to route: it asks for
 ``build_sandbox(config, stands_for=…)`` directly.
@@ -142,12 +147,52 @@ def _instagram(config: Mapping[str, Any]) -> Channel | None:
     return InstagramChannel(**settings)
 
 
+def _whatsapp(config: Mapping[str, Any]) -> Channel | None:
+    """WhatsApp by the provider chosen in configuration: the Cloud API (recommended) or an
+    unofficial Indonesian gateway (Fonnte, Wablas: see pressroom/channels/wa_gateway.py)."""
+    provider = (config.get("WHATSAPP_PROVIDER") or "").strip().lower()
+    if provider in ("", "sandbox"):
+        return None
+    timeout = float(config.get("WHATSAPP_TIMEOUT") or 15)
+    if provider == "cloud":
+        base_url = config.get("WHATSAPP_API_BASE", "https://graph.facebook.com")
+        if not base_url:
+            return None
+        from pressroom.channels.whatsapp import WhatsAppCloudChannel
+
+        per_second = config.get("WHATSAPP_RATE_PER_SECOND")
+        return WhatsAppCloudChannel(
+            base_url=base_url,
+            version=config.get("WHATSAPP_API_VERSION") or config.get("GRAPH_API_VERSION") or "v21.0",
+            phone_number_id=config.get("WHATSAPP_PHONE_NUMBER_ID") or None,
+            access_token=config.get("WHATSAPP_ACCESS_TOKEN") or None,
+            timeout=timeout,
+            rate_limit=RateLimit(per_second=float(per_second)) if per_second else None)
+    delay = float(config.get("WHATSAPP_GATEWAY_DELAY_SECONDS") or 5)
+    if provider == "fonnte":
+        from pressroom.channels.wa_gateway import FONNTE_API_BASE, FonnteChannel
+
+        return FonnteChannel(base_url=config.get("FONNTE_API_BASE") or FONNTE_API_BASE,
+                             token=config.get("FONNTE_TOKEN") or None, delay_seconds=delay, timeout=timeout)
+    if provider == "wablas":
+        base_url = (config.get("WABLAS_API_BASE") or "").strip()
+        if not base_url:
+            raise ValueError("WABLAS_API_BASE must be set when WHATSAPP_PROVIDER is wablas "
+                             "(e.g. https://solo.wablas.com)")
+        from pressroom.channels.wa_gateway import WablasChannel
+
+        return WablasChannel(base_url=base_url, token=config.get("WABLAS_TOKEN") or None,
+                             secret_key=config.get("WABLAS_SECRET_KEY") or None, delay_seconds=delay,
+                             timeout=timeout)
+    raise ValueError(f"WHATSAPP_PROVIDER must be cloud, fonnte or wablas (or empty for the sandbox), "
+                     f"not {provider!r}")
+
+
 def _sandbox_only(config: Mapping[str, Any]) -> Channel | None:
     return None
 
 
 #: Name → builder; a builder returning None means "not configured: use the sandbox".
-#: WhatsApp is listed so it works in the sandbox until the press-alerts work registers it.
 BUILDERS: dict[str, Callable[[Mapping[str, Any]], Channel | None]] = {
     "sandbox": _sandbox_only,
     "email": _email,
@@ -155,7 +200,7 @@ BUILDERS: dict[str, Callable[[Mapping[str, Any]], Channel | None]] = {
     "x": _x,
     "facebook": _facebook,
     "instagram": _instagram,
-    "whatsapp": _sandbox_only,
+    "whatsapp": _whatsapp,
 }
 
 

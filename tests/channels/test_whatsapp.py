@@ -469,3 +469,19 @@ def test_parse_webhook_skips_other_fields_and_refuses_what_is_not_json(cloud):
         parse_webhook(b"<html>not json</html>")
     with pytest.raises(ValueError):
         parse_webhook("[1, 2]")
+
+
+def test_the_registry_builds_the_configured_provider_or_the_sandbox(tmp_path):
+    from pressroom.channels.registry import build_channel
+    from pressroom.channels.sandbox import SandboxChannel
+    from pressroom.channels.wa_gateway import FonnteChannel, WablasChannel
+    from pressroom.channels.whatsapp import WhatsAppCloudChannel
+
+    base = {"STORAGE_PATH": str(tmp_path)}
+    assert isinstance(build_channel("whatsapp", base), SandboxChannel)
+    assert isinstance(build_channel("whatsapp", {**base, "WHATSAPP_PROVIDER": "cloud"}), WhatsAppCloudChannel)
+    assert isinstance(build_channel("whatsapp", {**base, "WHATSAPP_PROVIDER": "fonnte"}), FonnteChannel)
+    wablas = {**base, "WHATSAPP_PROVIDER": "wablas", "WABLAS_API_BASE": "https://solo.wablas.com"}
+    assert isinstance(build_channel("whatsapp", wablas), WablasChannel)
+    with pytest.raises(ValueError):
+        build_channel("whatsapp", {**base, "WHATSAPP_PROVIDER": "wablas"})  # which server?
