@@ -249,3 +249,25 @@ def test_registry_builds_telegram_from_configuration(telegram_server, telegram_c
     for sandboxed in ({**config, "TELEGRAM_API_BASE": ""}, {**config, "SANDBOX_CHANNELS": "*"}):
         stand_in = build_channel("telegram", sandboxed)
         assert isinstance(stand_in, SandboxChannel) and stand_in.stands_for == "telegram"
+
+
+def test_check_account_asks_getme_and_the_bots_membership(telegram_channel, telegram_server,
+                                                          telegram_credentials, unused_port):
+    from pressroom.channels.telegram import TelegramChannel
+
+    works = telegram_channel.check_account(telegram_credentials)
+    assert works.ok and works.display_name == "@pressroom_uji_bot" and works.expires_at is None
+
+    telegram_server.bot_member = {"status": "administrator", "can_post_messages": False}
+    muted = telegram_channel.check_account(telegram_credentials)
+    assert not muted.ok and muted.reachable and "may not post" in muted.reason
+
+    telegram_server.bot_member = {"status": "left"}
+    assert "not in" in telegram_channel.check_account(telegram_credentials).reason
+
+    refused = telegram_channel.check_account({**telegram_credentials, "bot_token": "1:revoked"})
+    assert not refused.ok and refused.reachable and "Unauthorized" in refused.reason
+
+    down = TelegramChannel(base_url=f"http://127.0.0.1:{unused_port}", timeout=1).check_account(
+        telegram_credentials)
+    assert not down.ok and not down.reachable

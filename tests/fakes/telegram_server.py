@@ -1,7 +1,8 @@
 """A local Telegram Bot API for tests: a threaded werkzeug server on 127.0.0.1:<free port>.
 
-It implements ``/bot<token>/sendMessage``, ``sendPhoto``, ``sendMediaGroup`` and
-``deleteMessage`` for one channel, checks what the real API checks (the token, the chat,
+It implements ``/bot<token>/sendMessage``, ``sendPhoto``, ``sendMediaGroup``,
+``deleteMessage``, ``getMe`` and ``getChatMember`` for one bot in one channel, checks what
+the real API checks (the token, the chat,
 the ``photo`` upload, ``attach://`` references, caption and text lengths, 2–10 album items,
 that uploads are images), and answers with bodies shaped like the Bot API documentation's
 (``{"ok": true, "result": Message}`` with ``message_id``, ``date``, ``chat``, ``photo`` sizes;
@@ -15,6 +16,9 @@ Every request is recorded (``requests``); what is live in the channel is in ``po
 * ``"502"`` — an HTML page from the front proxy, nothing applied;
 * ``"slow"`` — wait ``delay`` seconds, then apply and answer (the client gave up first);
 * ``"apply_then_fail"`` — apply the request (the post is live) but answer 500.
+
+``FakeTelegram(latency=0.02)`` answers every request after that many seconds, like a real
+API across a network (benchmarks); the default, 0, answers at once.
 
 Independent of Pressroom's adapters on purpose: it imports nothing from ``pressroom``.
 """
@@ -78,8 +82,11 @@ class FakeTelegram:
         channel_username: str = "jatengprov_fake",
         channel_id: int = -1001234567890,
         channel_title: str = "Pemprov Jateng (uji)",
+        latency: float = 0.0,
     ):
         self.token = token
+        #: Seconds every request waits before it is answered (a network round trip's worth).
+        self.latency = latency
         self.chat = {
             "id": channel_id,
             "title": channel_title,
@@ -159,6 +166,8 @@ class FakeTelegram:
             kind, options = self._faults.pop(0) if self._faults else (None, {})
         record.fault = kind
 
+        if self.latency > 0:
+            self._stopping.wait(self.latency)
         if kind == "slow":
             self._stopping.wait(options["delay"])
         if kind == "429":
@@ -186,6 +195,8 @@ class FakeTelegram:
             "sendPhoto": self._send_photo,
             "sendMediaGroup": self._send_media_group,
             "deleteMessage": self._delete_message,
+            "getMe": self._get_me,
+            "getChatMember": self._get_chat_member,
         }.get(method)
         if handler is None:
             return _error(record, 404, "Not Found")
@@ -249,6 +260,20 @@ class FakeTelegram:
             self._next_group += 1
             group = str(self._next_group)
         return [self._post({**entry, "media_group_id": group}) for entry in prepared]
+
+    #: The bot as getMe describes it, and its membership of the channel (an administrator that
+    #: may post, unless a test changes it).
+    bot = {"id": 123456789, "is_bot": True, "first_name": "Pressroom Uji", "username": "pressroom_uji_bot"}
+    bot_member = {"status": "administrator", "can_post_messages": True}
+
+    def _get_me(self, params: dict[str, str], files: dict[str, Upload]) -> dict[str, Any]:
+        return dict(self.bot)
+
+    def _get_chat_member(self, params: dict[str, str], files: dict[str, Upload]) -> dict[str, Any]:
+        self._check_chat(params)
+        if params.get("user_id") != str(self.bot["id"]):
+            raise _BadRequest("Bad Request: user not found")
+        return {"user": dict(self.bot), **self.bot_member}
 
     def _delete_message(self, params: dict[str, str], files: dict[str, Upload]) -> bool:
         self._check_chat(params)
