@@ -312,6 +312,22 @@ def resolve_flag(session: Session, user: User, dataset: Dataset, column: str, re
             _make_current(session, dataset, version, current_version(session, dataset))
 
 
+# Images --------------------------------------------------------------------------------------
+def set_image_alt_text(session: Session, user: User, image: Any, text: str) -> None:
+    """A person improves the generated alt text of a rendered image (kept while the image is)."""
+    dataset = image.version.dataset
+    _require(user, "dataset.edit", dataset)
+    clean = " ".join((text or "").split())
+    if not clean:
+        raise ValidationError.one("alt_text", _l("Alt text may not be empty: it is what blind readers hear."))
+    if len(clean) > 1000:
+        raise ValidationError.one("alt_text", _l("Alt text is limited to 1,000 characters."))
+    if clean != image.alt_text:
+        image.alt_text = clean
+        audit.record(session, user, "dataset.alt_text_edited", image, opd_id=dataset.opd_id,
+                     fields=["alt_text"])
+
+
 # Corrections ------------------------------------------------------------------------------------
 def correct(session: Session, user: User, dataset: Dataset, records: Sequence[Mapping[str, Any]], *,
             note: str, origin: str, **options: Any) -> IngestResult:

@@ -94,6 +94,9 @@ def render_version(session: Session, storage: LocalStorage, public_url: str, ver
     branding = branding_for(dataset, version, storage, public_url)
     rows = rows_for(dataset, version)
     cache = charts.ImageCache(storage, prefix="charts", public=True)
+    # Alt text a person edited stays with an image whose pixels did not change (same cache key).
+    edited = {(i.cache_key, i.storage_key): i.alt_text for i in session.scalars(
+        select(DatasetImage).where(DatasetImage.version_id == version.id))}
     session.execute(delete(DatasetImage).where(DatasetImage.version_id == version.id))
     made: list[DatasetImage] = []
     for preset in presets:
@@ -107,7 +110,8 @@ def render_version(session: Session, storage: LocalStorage, public_url: str, ver
                     storage.put(thumb_key, image.thumbnail(), public=True)
                 row = DatasetImage(version_id=version.id, preset=preset, page=page, cache_key=key,
                                    storage_key=storage_key, thumb_key=thumb_key, width=image.width,
-                                   height=image.height, alt_text=image.alt_text[:1000])
+                                   height=image.height,
+                                   alt_text=edited.get((key, storage_key), image.alt_text)[:1000])
                 session.add(row)
                 made.append(row)
                 page += 1

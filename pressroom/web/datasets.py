@@ -465,6 +465,26 @@ def detail(dataset_id: int, obj: Dataset):
         decision_form=DecisionForm(), csrf_form=ConfirmForm())
 
 
+@bp.post("/<int:dataset_id>/gambar/<int:dataset_image_id>/alt")
+@permission_required("dataset.edit", _load)
+def image_alt_text(dataset_id: int, dataset_image_id: int, obj: Dataset):
+    from pressroom.models import DatasetImage
+
+    image = db.session.get(DatasetImage, dataset_image_id)
+    if image is None or image.version.dataset_id != obj.id:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        try:
+            datasets.set_image_alt_text(db.session, current_user, image, request.form.get("alt_text", ""))
+        except ValidationError as exc:
+            db.session.rollback()
+            show_errors(exc)
+        else:
+            db.session.commit()
+            flash(_l("Alt text saved."), "success")
+    return redirect(url_for("datasets.detail", dataset_id=obj.id))
+
+
 def _public_page(dataset: Dataset) -> str:
     """The dataset's public address, as printed on its charts."""
     from pressroom.services.renders import public_page

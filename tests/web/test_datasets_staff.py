@@ -445,3 +445,46 @@ def test_the_preview_render_answers_with_an_image(app, factory, session, desk):
     confirm(client, path_of(upload(client, dataset, FIXTURE.read_bytes())))
     page = client.get(f"/app/data/{dataset.id}/pratinjau").get_data(as_text=True)
     assert '<img src="data:image/png;base64,' in page
+
+
+def test_a_person_edits_the_generated_alt_text_and_a_re_render_keeps_it(app, session, factory):
+    """Alt text is generated in Indonesian, editable, and stays with the unchanged image."""
+    from jobs import ticks
+    from pressroom.datasets import tables
+    from pressroom.models import DatasetImage
+
+    opd = factory.opd("DISDUKCAPIL")
+    editor = factory.user("editor", opd)
+    chart = {"template": "ranked_bar", "label": "Kabupaten/Kota", "value": "Jumlah", "mode": "top"}
+    dataset = datasets.create_dataset(session, editor, opd_id=opd.id, title="Penduduk 2025",
+                                      key_column="Kode", chart=chart)
+    fixture = (Path(__file__).parents[1] / "datasets" / "fixtures" / "bps_penduduk_luas_2025.csv")
+    fixture = fixture.read_bytes()
+    preview = tables.preview(tables.read_table(fixture, "p.csv"))
+    datasets.ingest(session, dataset, preview.records(), origin="upload:p.csv", author=editor,
+                    row_numbers=preview.row_numbers, number_formats=preview.number_formats)
+    session.commit()
+    ticks.render_versions(app, owner="t", limit=1)
+    reload(session)
+    image = session.scalar(select(DatasetImage).where(DatasetImage.preset == "portrait"))
+    client = app.test_client()
+    login(client, editor, factory)
+    page = f"/app/data/{dataset.id}"
+    url = f"{page}/gambar/{image.id}/alt"
+    refused = client.post(url, data={"csrf_token": csrf_token(client, page), "alt_text": "  "})
+    assert refused.status_code == 302
+    reload(session)
+    assert session.get(DatasetImage, image.id).alt_text.startswith("Diagram batang")  # empty refused
+    text = "Grafik batang: sepuluh kabupaten/kota dengan penduduk terbanyak, Brebes teratas."
+    client.post(url, data={"csrf_token": csrf_token(client, page), "alt_text": text})
+    reload(session)
+    assert session.get(DatasetImage, image.id).alt_text == text
+
+    version = session.get(DatasetVersion, dataset.current_version_id)
+    version.render_status = "due"
+    session.commit()
+    ticks.render_versions(app, owner="t", limit=1)
+    reload(session)
+    again = session.scalar(select(DatasetImage).where(DatasetImage.preset == "portrait",
+                                                      DatasetImage.page == 0))
+    assert again.alt_text == text

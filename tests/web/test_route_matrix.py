@@ -135,6 +135,7 @@ EXPECTATIONS: dict[str, object] = {
     "datasets.preview_render": OPD_READERS,
     "datasets.edit": DATA_KEEPERS,
     "datasets.resolve_flag": DATA_KEEPERS,
+    "datasets.image_alt_text": DATA_KEEPERS,
     "datasets.request_publication": DATA_KEEPERS,
     "datasets.make_internal": DATA_KEEPERS,
     "datasets.submit_schema": DATA_KEEPERS,
@@ -254,10 +255,16 @@ def _staff_dataset(factory, storage, opd, editor) -> dict:
     held = datasets.ingest(factory.session, dataset, [{"kode": "A", "nilai": "1", "baru": "x"}],
                            origin="upload:b.csv", author=editor).version
     token, _secret = datasets.create_token(factory.session, editor, opd, "Uji")
+    from pressroom.models import DatasetImage
+
+    image = DatasetImage(version_id=dataset.current_version_id, preset="portrait", page=0, cache_key="0" * 64,
+                         storage_key="charts/probe.png", width=1080, height=1350, alt_text="Grafik uji")
+    factory.session.add(image)
     factory.session.commit()
     upload = PendingUpload.start(storage, factory.session.get(Dataset, dataset.id), editor, "c.csv",
                                  b"kode;nilai\r\nA;2\r\n")
     return {"dataset_id": dataset.id, "version_id": held.id, "upload_id": upload.id, "token_id": token.id,
+            "dataset_image_id": image.id,
             "slug": dataset.slug}
 
 
