@@ -18,7 +18,9 @@ Every request is recorded (``requests``); what is live in the channel is in ``po
 * ``"apply_then_fail"`` — apply the request (the post is live) but answer 500.
 
 ``FakeTelegram(latency=0.02)`` answers every request after that many seconds, like a real
-API across a network (benchmarks); the default, 0, answers at once.
+API across a network (benchmarks); the default, 0, answers at once. ``keep_alive=True``
+serves HTTP/1.1 persistent connections, as the real API does, so a client's connection pool
+is reused (werkzeug's development server, the default, closes every connection).
 
 Independent of Pressroom's adapters on purpose: it imports nothing from ``pressroom``.
 """
@@ -30,6 +32,7 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from PIL import Image, UnidentifiedImageError
@@ -73,6 +76,61 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
+class _KeepAliveHandler(BaseHTTPRequestHandler):
+    """HTTP/1.1 with persistent connections: each request is handed to the WSGI app, and the
+    connection stays open for the next one (closed after ``timeout`` seconds idle)."""
+
+    protocol_version = "HTTP/1.1"
+    timeout = 10
+    disable_nagle_algorithm = True  # the body follows the headers at once, not after an ACK
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        self._serve()
+
+    do_POST = do_GET  # noqa: N815
+
+    def _serve(self) -> None:
+        path, _, query = self.path.partition("?")
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        environ = {
+            "REQUEST_METHOD": self.command, "SCRIPT_NAME": "", "PATH_INFO": path, "QUERY_STRING": query,
+            "CONTENT_TYPE": self.headers.get("Content-Type", ""), "CONTENT_LENGTH": str(len(body)),
+            "SERVER_NAME": HOST, "SERVER_PORT": str(self.server.server_port), "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": self.client_address[0], "wsgi.version": (1, 0), "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(body), "wsgi.errors": io.StringIO(), "wsgi.multithread": True,
+            "wsgi.multiprocess": False, "wsgi.run_once": False,
+            **{"HTTP_" + k.upper().replace("-", "_"): v for k, v in self.headers.items()},
+        }
+        answer: dict[str, Any] = {}
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+            answer["status"], answer["headers"] = status, headers
+
+        data = b"".join(self.server.app(environ, start_response))
+        code, _, reason = answer["status"].partition(" ")
+        self.send_response(int(code), reason)
+        for name, value in answer["headers"]:
+            if name.lower() not in ("content-length", "connection"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data)))
+        try:
+            self.end_headers()
+            self.wfile.write(data)
+        except ConnectionError:  # the client gave up first (a "slow" fault)
+            self.close_connection = True
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's name
+        pass
+
+
+class _KeepAliveServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, app: Any):
+        super().__init__((HOST, 0), _KeepAliveHandler)
+        self.app = app
+
+
 class FakeTelegram:
     """A Bot API for one bot and one public channel."""
 
@@ -83,6 +141,7 @@ class FakeTelegram:
         channel_id: int = -1001234567890,
         channel_title: str = "Pemprov Jateng (uji)",
         latency: float = 0.0,
+        keep_alive: bool = False,
     ):
         self.token = token
         #: Seconds every request waits before it is answered (a network round trip's worth).
@@ -102,7 +161,10 @@ class FakeTelegram:
         self._faults: list[tuple[str, dict[str, Any]]] = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._server = make_server(HOST, 0, self._wsgi, threaded=True, request_handler=_QuietHandler)
+        if keep_alive:
+            self._server = _KeepAliveServer(self._wsgi)
+        else:
+            self._server = make_server(HOST, 0, self._wsgi, threaded=True, request_handler=_QuietHandler)
         self._thread: threading.Thread | None = None
 
     # Lifecycle -----------------------------------------------------------------------------
