@@ -13,14 +13,15 @@ lease, and a reaper returns rows whose lease expired.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Column, ColumnElement, Engine, Table, and_, select, update
+from sqlalchemy import Column, ColumnElement, Connection, Engine, Table, and_, select, update
 
 from pressroom import clock
 
@@ -78,11 +79,14 @@ def claim(
     return Claimed(taken, owner, expires)
 
 
-def renew(engine: Engine, table: Table, ids: Sequence, *, owner: str, lease: timedelta) -> int:
-    """Extend the lease on rows still held by ``owner``; return how many were renewed."""
+def renew(engine: Engine | Connection, table: Table, ids: Sequence, *, owner: str, lease: timedelta) -> int:
+    """Extend the lease on rows still held by ``owner``; return how many were renewed.
+
+    ``engine`` may also be a connection the caller holds, outside any transaction (a
+    sender renews on its own connection instead of waiting for another from the pool)."""
     if not ids:
         return 0
-    with engine.begin() as conn:
+    with _transaction(engine) as conn:
         result = conn.execute(
             update(table)
             .where(table.c.id.in_(list(ids)), table.c.lease_owner == owner)
@@ -102,6 +106,17 @@ def release(engine: Engine, table: Table, ids: Sequence, *, owner: str, values: 
             .values(lease_owner=None, lease_expires_at=None, **(values or {}))
         )
     return result.rowcount
+
+
+@contextlib.contextmanager
+def _transaction(bind: Engine | Connection) -> Iterator[Connection]:
+    """One transaction on an engine (a pooled connection) or on a connection already held."""
+    if isinstance(bind, Connection):
+        with bind.begin():
+            yield bind
+    else:
+        with bind.begin() as conn:
+            yield conn
 
 
 def expired(table: Table, at: datetime | None = None) -> ColumnElement[bool]:
