@@ -3,22 +3,38 @@ and blackout windows, missed windows), send outside any transaction, record each
 a transaction of its own.
 
 Per claimed batch: a short claim transaction (``jobs.claim``), a gate transaction, then for
-each (channel, account) group one channel session (one SMTP connection …) in a thread pool.
-``attempt_started_at`` is committed before a request leaves, so after a crash the reaper can
-tell "never sent" (back to due) from "maybe sent" (unknown, for a person).
+each (channel, account) group one channel session (one SMTP connection, one HTTP connection
+pool …) on the worker's sending threads. ``attempt_started_at`` is committed before a
+request leaves, so after a crash the reaper can tell "never sent" (back to due) from "maybe
+sent" (unknown, for a person).
+
+A tick drains: it claims the next batch while the last one is being sent, until nothing is
+due or its time is up (a little less than the dispatch interval). While a backlog lasts, the
+sending threads, their database connections and the channel sessions live on from one tick
+to the next, and the sends a tick queued carry on while the next tick starts; when nothing
+more is due they are closed. Each (channel, account) is paced by its rate limit across
+batches and ticks.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import json
 import logging
+import math
+import threading
 import time
+import weakref
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
+from concurrent import futures
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from jobs.claim import claim, renew
 from pressroom import clock
@@ -28,6 +44,9 @@ from pressroom.services import approvals, outbox, posts
 
 log = logging.getLogger("pressroom.jobs.dispatch")
 LEASE = timedelta(minutes=2)
+#: Seconds the gate goes on trusting what it read about an OPD's pauses and blackout windows
+#: while a backlog drains (sending a claimed batch took longer than this before, unchecked).
+STOPS_FRESH = 2.0
 
 
 class _Refuse:
@@ -104,15 +123,20 @@ def _message(
     )
 
 
-def _gate(session, delivery: Delivery) -> str | None:
-    """Apply the rules that may stop a claimed delivery; return why it was stopped, or None."""
+def _gate(session, delivery: Delivery, stops_for=None) -> str | None:
+    """Apply the rules that may stop a claimed delivery; return why it was stopped, or None.
+
+    ``stops_for(opd_id, at)`` answers like ``outbox.active_stops`` (a batch asks once per OPD)."""
     now = clock.now()
+    if stops_for is None:
+        def stops_for(opd_id, at):
+            return outbox.active_stops(session, opd_id, at)
     if delivery.subject_type == "post":
         post = session.get(Post, delivery.subject_id)
         if post is None or not approvals.still_approved(post):
             delivery.status, delivery.last_error = "cancelled", "no longer approved"
             return "not approved"
-        stops = outbox.active_stops(session, delivery.opd_id, now)
+        stops = stops_for(delivery.opd_id, now)
         if stops:
             posts.hold(session, post, stops[0].reason)
             delivery.status, delivery.last_error = "cancelled", f"held: {stops[0].reason}"
@@ -121,7 +145,7 @@ def _gate(session, delivery: Delivery) -> str | None:
             posts.mark_missed(session, post, "Pressroom could not send it in time (the system was down).")
             delivery.status, delivery.last_error = "cancelled", "missed its window"
             return "missed"
-    elif delivery.kind == "press" and outbox.active_stops(session, delivery.opd_id, now):
+    elif delivery.kind == "press" and stops_for(delivery.opd_id, now):
         # Press alerts wait out a pause; notices to staff (approvals, codes) still go.
         delivery.status, delivery.lease_owner, delivery.lease_expires_at = "due", None, None
         delivery.due_at = now + timedelta(minutes=5)
@@ -129,95 +153,518 @@ def _gate(session, delivery: Delivery) -> str | None:
     return None
 
 
-def dispatch_due(app: Flask, *, owner: str, batch: int = 50, threads: int = 4) -> int:
-    """Run one dispatch round; return how many deliveries were attempted."""
+def dispatch_due(
+    app: Flask, *, owner: str, batch: int = 50, threads: int = 8, budget: float | None = None
+) -> int:
+    """Run one dispatch tick; return how many deliveries were attempted.
+
+    The tick claims batch after batch while work is due, the next batch while the last one's
+    sends are in flight, for at most ``budget`` seconds (default ``tick_budget``: 90 % of
+    ``DISPATCH_INTERVAL_SECONDS``, so it returns before the scheduler's next tick is due).
+    If work remains when the time is up, the sends it queued carry on in the worker's
+    sending threads and the next tick claims more (and counts what they attempted). When
+    nothing more is due, it waits for its sends and closes the threads, their connections
+    and the channel sessions.
+    """
+    worker = _worker(app)
+    tick = _Tick(worker, time.monotonic() + (tick_budget(app) if budget is None else budget))
+    worker.start(max(1, threads))
+    attempted, exhausted = worker.collect(), False
+    try:
+        while True:
+            room = _room(tick, worker.outstanding(), batch, threads)
+            if not exhausted and room > 0:
+                claimed, groups = _claim_batch(app, owner, room, tick)
+                exhausted = claimed < room
+                for ids in groups:
+                    worker.submit(tick, app, owner, ids)
+                if claimed and not exhausted:
+                    continue  # claim more while the threads have room
+            if not worker.busy():
+                break
+            if not exhausted and time.monotonic() >= tick.deadline:
+                return attempted  # work remains: the queued sends carry on into the next tick
+            attempted += worker.collect(wait=True, until=None if exhausted else tick.deadline)
+            if exhausted and not worker.busy():
+                exhausted = False  # the queue ran dry: look once more for rows due since
+    except BaseException:
+        worker.stop()  # after the sends in flight
+        raise
+    attempted += worker.collect()
+    worker.stop()  # nothing more is due: close what a backlog keeps open
+    return attempted
+
+
+def tick_budget(app: Flask) -> float:
+    """Seconds a dispatch tick may claim for: 90 % of ``DISPATCH_INTERVAL_SECONDS``."""
+    return 0.9 * float(app.config.get("DISPATCH_INTERVAL_SECONDS") or 5)
+
+
+def _room(tick: _Tick, outstanding: int, batch: int, threads: int) -> int:
+    """How many rows to claim now: a batch when the sending threads are about to run short
+    of work (so claimed rows never wait long in a queue), none after the deadline."""
+    if time.monotonic() >= tick.deadline or outstanding > max(1, threads):
+        return 0
+    return batch
+
+
+def _claim_batch(app: Flask, owner: str, limit: int, tick: _Tick) -> tuple[int, list[list[int]]]:
+    """Claim up to ``limit`` due rows and gate them; return how many were claimed and the
+    groups (ids per (channel, account)) to send. The rows, posts and accounts read here are
+    handed to the groups through the tick, so a group does not read them again."""
     database = app.extensions["db"]
     table = Delivery.__table__
-    now = clock.now()
+    due = (table.c.status == "due") & (table.c.due_at <= clock.now())
+    waiting = tick.worker.accounts_waiting_past(tick.deadline)
+    if waiting:
+        # Accounts whose rate limit allows nothing more in this tick: leave their rows for later.
+        due = due & (table.c.account_id.is_(None) | table.c.account_id.not_in(waiting))
     claimed = claim(
         database.engine,
         table,
-        due=(table.c.status == "due") & (table.c.due_at <= now),
+        due=due,
         owner=owner,
         lease=LEASE,
-        limit=batch,
+        limit=max(1, limit),
         order_by=[table.c.due_at],
         values={"status": "claimed"},
     )
     if not claimed.ids:
-        return 0
-    groups: dict[tuple[str, int | None], list[int]] = defaultdict(list)
+        return 0, []
+    groups: dict[tuple[str, int | None], list[Delivery]] = defaultdict(list)
     session = database.new_session()
     try:
-        for delivery in session.scalars(
+        deliveries = list(session.scalars(
             select(Delivery).where(Delivery.id.in_(claimed.ids)).order_by(Delivery.due_at, Delivery.id)
-        ):
-            if _gate(session, delivery) is None:
-                groups[(delivery.channel, delivery.account_id)].append(delivery.id)
+        ))
+        # Every post in one query (held here, so the identity map keeps them for the gate).
+        loaded = _load_posts(session, {d.subject_id for d in deliveries if d.subject_type == "post"})
+        for delivery in deliveries:
+            if _gate(session, delivery, lambda opd_id, at: tick.worker.stops(session, opd_id, at)) is None:
+                groups[(delivery.channel, delivery.account_id)].append(delivery)
+        account_ids = {key[1] for key in groups if key[1] is not None}
+        accounts = list(session.scalars(
+            select(SocialAccount).where(SocialAccount.id.in_(account_ids))
+        )) if account_ids else []
         session.commit()
     finally:
         session.close()
-    attempted = 0
-    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-        for count in pool.map(lambda item: _send_group(app, owner, item[1]), groups.items()):
-            attempted += count
-    return attempted
+    tick.hand_over([d for group in groups.values() for d in group], loaded, accounts)
+    return len(claimed.ids), [[d.id for d in group] for group in groups.values()]
+
+
+def _load_posts(session, post_ids: set[int]) -> dict[int, Post]:
+    if not post_ids:
+        return {}
+    query = select(Post).where(Post.id.in_(post_ids)).options(
+        selectinload(Post.images), selectinload(Post.targets))
+    return {post.id: post for post in session.scalars(query)}
+
+
+Key = tuple[str, int | None]  # (channel, account id)
+
+
+class _Worker:
+    """What a worker (one app) keeps from tick to tick: when each (channel, account) may be
+    sent to next, so a rate limit holds across batches and ticks; and, while a backlog lasts,
+    the sending threads with their queued groups, their connections (``_Writes``), the lanes
+    (channel sessions) and the gate's view of pauses and blackout windows."""
+
+    def __init__(self, pacing: tuple[dict[Key, float], threading.Lock] | None = None):
+        self._next, self._pacing_lock = pacing or ({}, threading.Lock())
+        self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_size = 0
+        self._queued: dict[Future, int] = {}  # a queued group → how many rows it holds
+        self._writes: list[_Writes] = []
+        self._local = threading.local()
+        self._lanes: dict[Key, _Lane] = {}
+        self._stops: dict[int | None, tuple[float, list]] = {}
+        self._stopped_at_exit = False
+
+    # Pacing --------------------------------------------------------------------------------
+    @property
+    def pacing(self) -> tuple[dict[Key, float], threading.Lock]:
+        return self._next, self._pacing_lock
+
+    def next_send(self, key: Key) -> float:
+        """The monotonic time from which ``key`` may be sent to again."""
+        with self._pacing_lock:
+            return self._next.get(key, 0.0)
+
+    def sent(self, key: Key, at: float, interval: float) -> None:
+        with self._pacing_lock:
+            self._next[key] = at + interval
+
+    def accounts_waiting_past(self, moment: float) -> list[int]:
+        with self._pacing_lock:
+            return [key[1] for key, at in self._next.items() if key[1] is not None and at > moment]
+
+    # What the gate reads -------------------------------------------------------------------
+    def stops(self, session, opd_id: int | None, at) -> list:
+        """``outbox.active_stops`` for an OPD, read again after ``STOPS_FRESH`` seconds (and
+        after every backlog): a batch's gate asks once per OPD, not once per row."""
+        now = time.monotonic()
+        with self._lock:
+            read_at, found = self._stops.get(opd_id, (-math.inf, []))
+        if now - read_at >= STOPS_FRESH:
+            found = outbox.active_stops(session, opd_id, at)
+            with self._lock:
+                self._stops[opd_id] = (now, found)
+        return found
+
+    # Sending threads -----------------------------------------------------------------------
+    def start(self, threads: int) -> None:
+        if self._pool is not None and self._pool_size != threads:
+            self.stop()
+        if self._pool is None:
+            self._pool, self._pool_size = ThreadPoolExecutor(threads, thread_name_prefix="dispatch"), threads
+            if not self._stopped_at_exit:
+                # A worker stopping while a backlog drains: commit what waits after the last sends.
+                atexit.register(_stop_at_exit, weakref.ref(self))
+                self._stopped_at_exit = True
+
+    def submit(self, tick: _Tick, app: Flask, owner: str, ids: list[int]) -> None:
+        self._queued[self._pool.submit(_in_tick, tick, app, owner, ids)] = len(ids)
+
+    def outstanding(self) -> int:
+        """Rows queued or being sent."""
+        return sum(size for future, size in self._queued.items() if not future.done())
+
+    def busy(self) -> bool:
+        return bool(self._queued)
+
+    def collect(self, wait: bool = False, until: float | None = None) -> int:
+        """Count what the finished groups attempted; with ``wait``, first wait until a group
+        finishes (or the monotonic time ``until``)."""
+        if wait and self._queued:
+            timeout = None if until is None else max(0.0, until - time.monotonic())
+            futures.wait(self._queued, timeout=timeout, return_when=futures.FIRST_COMPLETED)
+        attempted = 0
+        for future in [f for f in self._queued if f.done()]:
+            del self._queued[future]
+            attempted += future.result()
+        return attempted
+
+    def stop(self) -> None:
+        """Wait for the queued groups; commit what waits; close connections, lanes, threads."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
+        self._queued.clear()
+        with self._lock:
+            all_writes, self._writes = self._writes, []
+            lanes, self._lanes = list(self._lanes.values()), {}
+            self._stops = {}
+        self._local = threading.local()
+        for writes in all_writes:
+            try:
+                writes.finish()
+            except Exception:  # noqa: BLE001
+                log.exception("could not commit a sender's last writes")
+                writes.session.rollback()
+            finally:
+                writes.close()
+        for lane in lanes:
+            lane.close()
+
+    # What a sending thread uses ------------------------------------------------------------
+    def writes(self, database) -> _Writes:
+        """The calling thread's connection, session and pending writes."""
+        writes = getattr(self._local, "writes", None)
+        if writes is None:
+            writes = self._local.writes = _Writes(database)
+            with self._lock:
+                self._writes.append(writes)
+        return writes
+
+    def abandon(self, writes: _Writes) -> None:
+        """After a group's error: keep what can be kept; the thread starts afresh."""
+        self._local.writes = None
+        with self._lock:
+            if writes in self._writes:
+                self._writes.remove(writes)
+        try:
+            writes.abandon()
+        finally:
+            writes.close()
+
+    def lane(self, key: Key) -> _Lane:
+        with self._lock:
+            return self._lanes.setdefault(key, _Lane())
+
+
+def _worker(app: Flask) -> _Worker:
+    worker = app.extensions.get("dispatch_worker")
+    if worker is None:
+        worker = app.extensions.setdefault("dispatch_worker", _Worker())
+    return worker
+
+
+def _stop_at_exit(ref: weakref.ref) -> None:
+    worker = ref()
+    if worker is not None:
+        worker.stop()
+
+
+class _Lane:
+    """One (channel, account): its channel session, opened by the first group and used by
+    the next ones, one at a time, while a backlog lasts; reopened when the account's
+    credentials changed."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.channel = None
+        self.session = None
+        self.account: SocialAccount | None = None
+        self.interval = 0.0
+        self._stack: contextlib.ExitStack | None = None
+
+    def open(self, app: Flask, delivery: Delivery, account: SocialAccount | None) -> None:
+        if self._stack is not None:
+            if account is None or self.account is None or (
+                    account.credentials_encrypted == self.account.credentials_encrypted):
+                return
+            self.close()  # new credentials
+        channel, credentials = channel_for(app, delivery, account)
+        stack = contextlib.ExitStack()
+        self.session = stack.enter_context(channel.session(credentials))
+        self.channel, self.account, self._stack = channel, account, stack
+        per_second = channel.rate_limit.per_second
+        self.interval = 1 / per_second if per_second else 0.0
+
+    def close(self) -> None:
+        stack, self._stack, self.session = self._stack, None, None
+        if stack is not None:
+            try:
+                stack.close()
+            except Exception:  # noqa: BLE001 - closing a broken connection may fail too
+                log.warning("closing a %s session failed", getattr(self.channel, "name", "?"), exc_info=True)
+
+
+class _Tick:
+    """One tick: its deadline, and the rows, posts and accounts its gate read (each row goes
+    to its one group; posts and accounts are only read)."""
+
+    def __init__(self, worker: _Worker, deadline: float):
+        self.worker, self.deadline = worker, deadline
+        self._rows: dict[int, Delivery] = {}
+        self._posts: dict[int, Post] = {}
+        self._accounts: dict[int, SocialAccount] = {}
+        self._lock = threading.Lock()
+
+    def hand_over(
+        self, deliveries: list[Delivery], loaded: dict[int, Post], accounts: list[SocialAccount]
+    ) -> None:
+        with self._lock:
+            self._rows.update((d.id, d) for d in deliveries)
+            self._posts.update(loaded)
+            self._accounts.update((a.id, a) for a in accounts)
+
+    def take(self, ids: list[int]) -> tuple[dict[int, Delivery], dict[int, Post]]:
+        with self._lock:
+            rows = {i: self._rows.pop(i) for i in ids if i in self._rows}
+            loaded = {d.subject_id: self._posts[d.subject_id] for d in rows.values()
+                      if d.subject_type == "post" and d.subject_id in self._posts}
+        return rows, loaded
+
+    def account(self, account_id: int) -> SocialAccount | None:
+        with self._lock:
+            return self._accounts.get(account_id)
+
+
+_current = threading.local()
+
+
+def _in_tick(tick: _Tick, app: Flask, owner: str, ids: list[int]) -> int:
+    """Run ``_send_group`` on a sending thread, which then knows its tick."""
+    _current.tick = tick
+    try:
+        return _send_group(app, owner, ids)
+    finally:
+        _current.tick = None
 
 
 def _send_group(app: Flask, owner: str, ids: list[int]) -> int:
-    """Send one (channel, account) group over one channel session."""
-    database = app.extensions["db"]
-    session = database.new_session()
+    """Send one (channel, account) group over its lane's channel session.
+
+    Per message: a compare-and-set ``UPDATE … WHERE still claimed by this owner`` marks the
+    attempt and is committed before the request leaves (a row the reaper took back meanwhile
+    is skipped); the result is written as soon as the answer is in (see ``_Writes``). The
+    rows come from the gate, or are read here when the group is sent on its own.
+    """
+    tick = getattr(_current, "tick", None)
+    own_tick = tick is None
+    if own_tick:  # called on its own, outside a tick: nothing carried over, the same rate limits
+        tick = _Tick(_Worker(_worker(app).pacing), math.inf)
+    worker = tick.worker
+    writes = worker.writes(app.extensions["db"])
+    session = writes.session
     attempted = 0
     try:
-        first = session.get(Delivery, ids[0])
-        account = session.get(SocialAccount, first.account_id) if first.account_id else None
-        channel, credentials = channel_for(app, first, account)
-        interval = 1 / channel.rate_limit.per_second if channel.rate_limit.per_second else 0
-        renewed_at = time.monotonic()
-        with channel.session(credentials) as channel_session:
+        rows, loaded = tick.take(ids)
+        for delivery in rows.values():
+            session.add(delivery)  # read by the gate; this group's alone now
+        missing = [i for i in ids if i not in rows]
+        if missing:
+            rows.update((d.id, d) for d in session.scalars(select(Delivery).where(Delivery.id.in_(missing))))
+            loaded.update(_load_posts(session, {
+                d.subject_id for d in rows.values() if d.subject_type == "post" and d.subject_id not in loaded
+            }))
+        first = rows.get(ids[0])
+        if first is None:
+            return 0
+        key = (first.channel, first.account_id)
+        lane = worker.lane(key)
+        with lane.lock:
+            account = None
+            if first.account_id:
+                account = tick.account(first.account_id) or session.get(SocialAccount, first.account_id)
+            writes.commit()  # no transaction stays open while the lane opens
+            lane.open(app, first, account)
+            renewed_at = time.monotonic()
             for index, delivery_id in enumerate(ids):
+                delivery = rows.get(delivery_id)
+                if delivery is None:
+                    continue
                 if time.monotonic() - renewed_at > LEASE.total_seconds() / 3:
                     # A live sender keeps its lease: a slow, rate-limited batch is not reaped.
-                    session.commit()  # end this session's transaction first (SQLite's write lock)
-                    renew(database.engine, Delivery.__table__, ids[index:], owner=owner, lease=LEASE)
+                    writes.commit()  # end the session's transaction first (SQLite's write lock)
+                    renew(writes.connection, Delivery.__table__, ids[index:], owner=owner, lease=LEASE)
                     renewed_at = time.monotonic()
-                delivery = session.get(Delivery, delivery_id)
-                if delivery is None or delivery.status != "claimed" or delivery.lease_owner != owner:
-                    continue
-                post = session.get(Post, delivery.subject_id) if delivery.subject_type == "post" else None
-                message = _message(app, session, delivery, post, account)
-                delivery.attempt_started_at = clock.now()
-                delivery.attempts += 1
-                session.commit()  # "maybe sent" from here on, if we crash
+                post = loaded.get(delivery.subject_id) if delivery.subject_type == "post" else None
+                message = _message(app, session, delivery, post, lane.account)
+                send_at = worker.next_send(key)
+                if send_at > time.monotonic():
+                    writes.commit(audit=True)  # nothing waits uncommitted
+                    time.sleep(max(0.0, send_at - time.monotonic()))  # the account's rate limit
+                writes.begin()
+                if not _mark_attempt(session, delivery, owner):
+                    continue  # no longer ours (reaped, or ended by someone else)
+                writes.commit()  # "maybe sent" from here on, if we crash
                 started = time.monotonic()
                 try:
-                    result = channel.send(channel_session, message)
+                    result = lane.channel.send(lane.session, message)
                 except Exception as exc:  # noqa: BLE001 - an adapter bug must not lose the row
                     log.exception("channel %s raised on delivery %s", delivery.channel, delivery.id)
                     result = Result.unknown(f"internal error in the {delivery.channel} adapter: {exc}")
+                worker.sent(key, started, lane.interval)
+                writes.begin()
                 outbox.record_result(session, delivery, result)
-                session.commit()
+                writes.written(post if result.status == "sent" else None)
                 attempted += 1
-                if result.status == "sent" and post is not None:
-                    _after_publish(session, post)
-                wait = interval - (time.monotonic() - started)
-                if wait > 0:
-                    time.sleep(wait)
+        writes.commit()  # the group's last result (audit checks may wait for a later commit)
+        session.expunge_all()
     except Exception:  # noqa: BLE001
         log.exception("dispatch group failed; leases will expire and the reaper returns the rows")
-        session.rollback()
+        worker.abandon(writes)  # the thread's next group starts on a fresh connection
     finally:
-        session.close()
+        if own_tick:
+            worker.stop()
     return attempted
 
 
-def _after_publish(session, post: Post) -> None:
-    if outbox.outcome(posts.deliveries_of(session, post)) == "published":
-        from pressroom.services import audit
+class _Writes:
+    """A sending thread's connection, session and pending writes.
 
-        audit.record(session, None, "post.published", post, fields=["deliveries"])
-        session.commit()
+    Every write is durable before the next request leaves. On PostgreSQL the connection
+    autocommits: the attempt mark and each result are single statements, each its own
+    transaction, and no BEGIN or COMMIT round trip stands between a sender and its next
+    request. Elsewhere (SQLite) a result is flushed when the answer is in and committed with
+    the next message's attempt mark, or before anything that waits or ends the group: one
+    commit per message, and the write lock is never held across a request.
+
+    Published posts are checked for their ``post.published`` audit entry (``_after_publish``)
+    a few at a time, after their results are committed, so the check sees the other
+    deliveries' committed states; trouble there is logged and never holds up sending.
+    """
+
+    AUDIT_EVERY = 8
+
+    def __init__(self, database):
+        self.connection = database.engine.connect()
+        self.autocommit = self.connection.dialect.name == "postgresql"
+        if self.autocommit:
+            self.connection.execution_options(isolation_level="AUTOCOMMIT")
+        self.session = database.session_factory(bind=self.connection)
+        self._written: list[Post] = []  # sent posts whose results are in the open transaction
+        self._to_audit: list[Post] = []  # sent posts whose results are committed
+        self._clean = True  # the open transaction holds only complete writes
+
+    def begin(self) -> None:
+        self._clean = False
+
+    def written(self, post: Post | None) -> None:
+        """A result was recorded (``post``: a published post): flush it, mark it complete."""
+        self.session.flush()
+        if post is not None:
+            (self._to_audit if self.autocommit else self._written).append(post)
+        self._clean = True
+
+    def commit(self, audit: bool = False) -> None:
+        """Commit; check the posts waiting for it if ``audit`` or when several wait."""
+        if self._to_audit and (audit or len(self._to_audit) >= self.AUDIT_EVERY):
+            waiting, self._to_audit = self._to_audit, []
+            try:
+                with contextlib.nullcontext() if self.autocommit else self.session.begin_nested():
+                    _after_publish(self.session, waiting)
+                    self.session.flush()
+            except Exception:  # noqa: BLE001 - an audit entry must not stop publishing
+                log.exception("could not check posts %s for their published audit entry",
+                              [p.id for p in waiting])
+                if self.autocommit:
+                    self.session.rollback()
+        self.session.commit()
+        self._to_audit.extend(self._written)
+        self._written, self._clean = [], True
+
+    def finish(self) -> None:
+        self.commit()
+        self.commit(audit=True)
+
+    def abandon(self) -> None:
+        """After an error: keep complete writes (results of sent messages), drop the rest."""
+        try:
+            if self._clean:
+                self.finish()
+                return
+        except Exception:  # noqa: BLE001
+            log.exception("could not commit the results recorded before the error")
+        self.session.rollback()
+
+    def close(self) -> None:
+        self.session.close()
+        self.connection.close()
+
+
+def _mark_attempt(session, delivery: Delivery, owner: str) -> bool:
+    """Record that an attempt starts, if the row is still claimed by ``owner``."""
+    table = Delivery.__table__
+    now = clock.now()
+    marked = session.connection().execute(
+        update(table)
+        .where(table.c.id == delivery.id, table.c.status == "claimed", table.c.lease_owner == owner)
+        .values(attempt_started_at=now, attempts=table.c.attempts + 1, updated_at=now)
+    ).rowcount
+    if marked:
+        set_committed_value(delivery, "attempt_started_at", now)
+        set_committed_value(delivery, "attempts", delivery.attempts + 1)
+        set_committed_value(delivery, "updated_at", now)
+    return marked == 1
+
+
+def _after_publish(session, sent: list[Post]) -> None:
+    """Audit ``post.published`` for each post whose deliveries are now all sent (the caller
+    commits). One query for them all: each post's deliveries, as ``posts.deliveries_of``."""
+    from pressroom.services import audit
+
+    by_post: dict[int, list[Delivery]] = defaultdict(list)
+    for delivery in session.scalars(select(Delivery).where(
+            Delivery.subject_type == posts.SUBJECT, Delivery.subject_id.in_({p.id for p in sent}))):
+        by_post[delivery.subject_id].append(delivery)
+    for post in {p.id: p for p in sent}.values():
+        if outbox.outcome(by_post[post.id]) == "published":
+            audit.record(session, None, "post.published", post, fields=["deliveries"])
 
 
 def reap(app: Flask) -> tuple[int, int]:
