@@ -540,6 +540,7 @@ def _send_group(app: Flask, owner: str, ids: list[int]) -> int:
                     time.sleep(max(0.0, send_at - time.monotonic()))  # the account's rate limit
                 writes.begin()
                 if not _mark_attempt(session, delivery, owner):
+                    writes.written(None)  # nothing changed
                     continue  # no longer ours (reaped, or ended by someone else)
                 writes.commit()  # "maybe sent" from here on, if we crash
                 started = time.monotonic()
