@@ -177,7 +177,8 @@ def run_account_checks(new_session: Callable[[], Session], config: Mapping[str, 
         session = new_session()
         try:
             # Locked, so two workers checking at the same moment warn once (warned_status).
-            account = session.get(SocialAccount, account_id, with_for_update=True)
+            account = session.scalars(select(SocialAccount).where(SocialAccount.id == account_id)
+                                      .with_for_update(of=SocialAccount.__table__)).one()
             found[account_id] = record_check(
                 session, account, check, warning_days=int(config.get("ACCOUNT_EXPIRY_WARNING_DAYS") or 14),
                 link=ACCOUNTS_LINK)

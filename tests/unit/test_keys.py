@@ -36,10 +36,11 @@ def _values(app):
 
 
 def test_rotation_moves_every_secret_to_the_newest_key(app, app_factory):
-    _arrange(app)
-    before = _values(app)
+    # The second app first: building an app on PostgreSQL empties the test database.
     rotating = app_factory(DATABASE_URL=app.config["DATABASE_URL"],
                            ENCRYPTION_KEYS=f"{NEW_KEY},{TEST_ENCRYPTION_KEY}")
+    _arrange(app)
+    before = _values(app)
     runner = rotating.test_cli_runner()
 
     check = runner.invoke(args=["rotate-keys", "--check"])
@@ -66,9 +67,9 @@ def test_rotation_moves_every_secret_to_the_newest_key(app, app_factory):
 
 
 def test_a_dropped_key_stops_rotation_and_changes_nothing(app, app_factory):
+    too_early = app_factory(DATABASE_URL=app.config["DATABASE_URL"], ENCRYPTION_KEYS=NEW_KEY)
     _arrange(app)
     before = _values(app)
-    too_early = app_factory(DATABASE_URL=app.config["DATABASE_URL"], ENCRYPTION_KEYS=NEW_KEY)
     result = too_early.test_cli_runner().invoke(args=["rotate-keys"])
     assert result.exit_code == 1
     assert "cannot decrypt social_account." in result.output and "Nothing was changed" in result.output
