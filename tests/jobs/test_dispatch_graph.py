@@ -12,28 +12,17 @@ fake Graph verifies that certificate when it fetches.
 
 from __future__ import annotations
 
-import io
-import json
 import ssl
 from datetime import timedelta
 
 import pytest
-from PIL import Image
-from sqlalchemy import select
 
-from jobs import dispatch
-from pressroom import clock
-from pressroom.models import Delivery, Post
-from pressroom.services import outbox, posts, sending
+from pressroom.models import Post
+from pressroom.services import outbox, posts
 from tests.conftest import Factory, csrf_token, login, open_test_session, reload
 from tests.fakes.graph_server import FakeGraph, StaticFiles
 from tests.fakes.smtp_server import make_certificate
-
-
-def _png(color) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (1080, 1080), color).save(out, format="PNG")
-    return out.getvalue()
+from tests.jobs import publishing
 
 
 @pytest.fixture
@@ -76,46 +65,13 @@ def _allow_hosts(app) -> frozenset[str]:
 
 
 def _approved_post(app, session, factory, *, platform, credentials, images, caption):
-    opd = factory.opd("DISKOMINFO")
-    account = sending.create_account(
-        session,
-        None,
-        app.extensions["crypto"],
-        opd_id=opd.id,
-        platform=platform,
-        name=f"Akun {platform}",
-        credentials=json.dumps(credentials),
-    )
-    editor = factory.user("editor", opd)
-    head = factory.user("approver", opd, level="kepala")
-    post = posts.create_post(
-        session,
-        editor,
-        opd.id,
-        caption=caption,
-        variants={},
-        scheduled_at=clock.now() + timedelta(minutes=5),
-        account_ids=[account.id],
-    )
-    colors = ((200, 40, 40), (40, 160, 60), (30, 60, 200))
-    for i in range(images):
-        posts.add_image(session, editor, app.extensions["storage"], post, _png(colors[i % 3]),
-                        alt_text=f"Foto panen {i + 1}")
-    posts.submit_post(session, editor, post)
-    posts.approve_post(session, head, post, comment="", public_url=app.config["PUBLIC_URL"],
-                       allow_hosts=_allow_hosts(app))
-    session.commit()
-    return post, head
+    return publishing.approved_post(app, session, factory, platform=platform, credentials=credentials,
+                                    images=images, caption=caption, opd_code="DISKOMINFO",
+                                    allow_hosts=_allow_hosts(app))
 
 
-def _run_until_idle(app, at):
-    with clock.frozen(at):
-        while dispatch.dispatch_due(app, owner="test-worker"):
-            pass
-
-
-def _publish_delivery(session):
-    return session.scalar(select(Delivery).where(Delivery.kind == "publish"))
+_run_until_idle = publishing.run_until_idle
+_publish_delivery = publishing.publish_delivery
 
 
 def _retract_through_the_web(app, factory, post, head):

@@ -4,7 +4,6 @@ post anything twice (PostgreSQL)."""
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
 import sys
@@ -12,7 +11,6 @@ import time
 from datetime import timedelta
 
 import pytest
-from PIL import Image
 from sqlalchemy import func, select, update
 
 from jobs import dispatch
@@ -22,12 +20,7 @@ from pressroom.services import outbox, posts, sending
 from tests.conftest import ROOT, open_test_session, reload
 from tests.fakes.smtp_server import FakeSMTPServer, make_certificate
 from tests.fakes.telegram_server import FakeTelegram
-
-
-def _png(color=(10, 120, 200)) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (800, 800), color).save(out, format="PNG")
-    return out.getvalue()
+from tests.jobs import publishing
 
 
 @pytest.fixture
@@ -42,47 +35,13 @@ def tg_app(app_factory, telegram):
 
 
 def _approved_post(app, session, factory, telegram, *, images=1, caption="Panen raya padi di Grobogan"):
-    opd = factory.opd("DISTANBUN")
-    creds = json.dumps({"bot_token": telegram.token, "chat_id": "@" + telegram.chat["username"]})
-    account = sending.create_account(
-        session,
-        None,
-        app.extensions["crypto"],
-        opd_id=opd.id,
-        platform="telegram",
-        name="Kanal Distanbun",
-        credentials=creds,
-    )
-    editor = factory.user("editor", opd)
-    head = factory.user("approver", opd, level="kepala")
-    post = posts.create_post(
-        session,
-        editor,
-        opd.id,
-        caption=caption,
-        variants={},
-        scheduled_at=clock.now() + timedelta(minutes=5),
-        account_ids=[account.id],
-    )
-    for i in range(images):
-        posts.add_image(
-            session,
-            editor,
-            app.extensions["storage"],
-            post,
-            _png((20 * i, 100, 150)),
-            alt_text=f"Foto panen {i + 1}",
-        )
-    posts.submit_post(session, editor, post)
-    posts.approve_post(session, head, post, comment="", public_url=app.config["PUBLIC_URL"])
-    session.commit()
+    credentials = {"bot_token": telegram.token, "chat_id": "@" + telegram.chat["username"]}
+    post, _head = publishing.approved_post(app, session, factory, platform="telegram",
+                                           credentials=credentials, images=images, caption=caption)
     return post
 
 
-def _run_until_idle(app, at):
-    with clock.frozen(at):
-        while dispatch.dispatch_due(app, owner="test-worker"):
-            pass
+_run_until_idle = publishing.run_until_idle
 
 
 def test_album_is_published_once_through_the_real_adapter(tg_app, telegram):

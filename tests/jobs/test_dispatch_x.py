@@ -5,28 +5,17 @@ never sent again."""
 
 from __future__ import annotations
 
-import io
-import json
 from datetime import timedelta
 
 import pytest
-from PIL import Image
-from sqlalchemy import select
 
-from jobs import dispatch
-from pressroom import clock
-from pressroom.models import Delivery, Opd, Post
-from pressroom.services import outbox, posts, sending
+from pressroom.models import Opd, Post
+from pressroom.services import outbox, posts
 from tests.conftest import Factory, csrf_token, login, open_test_session, reload
 from tests.fakes.x_server import FakeX
+from tests.jobs import publishing
 
 CAPTION = "Panen raya padi di Grobogan: 9,08 juta ton gabah kering giling tahun ini. #DataJateng"
-
-
-def _png(color=(10, 120, 200)) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (800, 800), color).save(out, format="PNG")
-    return out.getvalue()
 
 
 @pytest.fixture
@@ -42,50 +31,14 @@ def x_app(app_factory, fake_x):
 
 
 def _approved_post(app, session, factory, fake, *, images=2, caption=CAPTION):
-    opd = factory.opd("DISTANBUN")
-    account = sending.create_account(
-        session,
-        None,
-        app.extensions["crypto"],
-        opd_id=opd.id,
-        platform="x",
-        name="X Distanbun",
-        credentials=json.dumps(fake.credentials),
-    )
-    editor = factory.user("editor", opd)
-    head = factory.user("approver", opd, level="kepala")
-    post = posts.create_post(
-        session,
-        editor,
-        opd.id,
-        caption=caption,
-        variants={},
-        scheduled_at=clock.now() + timedelta(minutes=5),
-        account_ids=[account.id],
-    )
-    for i in range(images):
-        posts.add_image(
-            session,
-            editor,
-            app.extensions["storage"],
-            post,
-            _png((20 * i, 100, 150)),
-            alt_text=f"Foto panen {i + 1}: petani memanen padi di sawah",
-        )
-    posts.submit_post(session, editor, post)
-    posts.approve_post(session, head, post, comment="", public_url=app.config["PUBLIC_URL"])
-    session.commit()
+    post, _head = publishing.approved_post(app, session, factory, platform="x", credentials=fake.credentials,
+                                           images=images, caption=caption,
+                                           alt="Foto panen {n}: petani memanen padi di sawah")
     return post
 
 
-def _run_until_idle(app, at):
-    with clock.frozen(at):
-        while dispatch.dispatch_due(app, owner="test-worker"):
-            pass
-
-
-def _publish_delivery(session):
-    return session.scalar(select(Delivery).where(Delivery.kind == "publish"))
+_run_until_idle = publishing.run_until_idle
+_publish_delivery = publishing.publish_delivery
 
 
 def test_post_with_two_images_is_published_once(x_app, fake_x):
