@@ -36,7 +36,7 @@ lint: setup
 	$(BIN)/ruff check pressroom jobs tests bench config.py
 
 bench: setup
-	@ls bench/*.py >/dev/null 2>&1 && for b in bench/*.py; do $(BIN)/python $$b; done || echo "no benchmarks yet"
+	@for b in bench/[!_]*.py; do $(BIN)/python $$b; done
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -34,7 +34,6 @@ import os
 import random
 import re
 import shutil
-import statistics
 import sys
 import tempfile
 import threading
@@ -50,7 +49,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import MetaData, Table, create_engine, insert, select, text  # noqa: E402
+from _common import DEFAULT_PG, percentile, postgres_database, postgres_unavailable  # noqa: E402
+from sqlalchemy import MetaData, Table, insert, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
@@ -62,7 +62,6 @@ from pressroom.models import Beat, Opd  # noqa: E402
 from pressroom.services import users  # noqa: E402
 from pressroom.services.contact_points import sort_key  # noqa: E402
 
-DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 TARGET_RATIO = 5.0
 EDITOR_EMAIL, EDITOR_PASSWORD = "editor@bench.example", "bench-password-2026"
 EDITOR_OPD_ID = 1
@@ -389,40 +388,6 @@ def measure(port: int, queries: list[str], requests: int, warmup: int) -> dict[s
 
 
 # Backends -------------------------------------------------------------------------------------
-def percentile(values: list[float], p: int) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
-
-
-def postgres_unavailable(server_url: str) -> str | None:
-    """Why the PostgreSQL server cannot be used, or None when it can."""
-    engine = create_engine(make_url(normalise_url(server_url)), connect_args={"connect_timeout": 5})
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001 - whatever the reason, the bench goes on without it
-        return f"{exc.__class__.__name__}: {str(exc).strip().splitlines()[0]}"
-    finally:
-        engine.dispose()
-    return None
-
-
-@contextmanager
-def postgres_database(server_url: str) -> Iterator[str]:
-    """Create ``pressroom_bench_<pid>`` on the server; drop it afterwards."""
-    server = make_url(normalise_url(server_url))
-    name = f"pressroom_bench_{os.getpid()}"
-    admin = create_engine(server.set(database=server.database or "postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def run_backend(label: str, url: str, workdir: Path, args, data: Dataset | None) -> tuple[Dataset, float]:
     """Migrate, seed and measure one backend; return the data used and search p95 / login p95."""
     started = time.perf_counter()

@@ -47,14 +47,11 @@ import os
 import random
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -64,8 +61,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
+from _common import DEFAULT_PG, percentile, postgres_database, postgres_unavailable  # noqa: E402
 from cryptography.fernet import Fernet  # noqa: E402
-from sqlalchemy import create_engine, func, insert, select, text, update  # noqa: E402
+from sqlalchemy import func, insert, select, text, update  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from pressroom import clock, create_app  # noqa: E402
@@ -79,7 +77,6 @@ from pressroom.models.post import PostTarget  # noqa: E402
 from pressroom.services import approvals, outbox, posts  # noqa: E402
 from tests.fakes.telegram_server import FakeTelegram  # noqa: E402
 
-DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 TARGET_SPEEDUP = 8.0
 TARGET_P99_SECONDS = 2.0
 TICK_SECONDS = 1
@@ -297,40 +294,6 @@ def lateness(bench: Bench, rate: float, seconds: float) -> list[float]:
 
 
 # PostgreSQL -----------------------------------------------------------------------------------
-def postgres_unavailable(server_url: str) -> str | None:
-    """Why the PostgreSQL server cannot be used, or None when it can."""
-    engine = create_engine(make_url(normalise_url(server_url)), connect_args={"connect_timeout": 5})
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001 - whatever the reason, say it
-        return f"{exc.__class__.__name__}: {str(exc).strip().splitlines()[0]}"
-    finally:
-        engine.dispose()
-    return None
-
-
-@contextmanager
-def postgres_database(server_url: str) -> Iterator[str]:
-    """Create ``pressroom_bench_<pid>`` on the server; drop it afterwards."""
-    server = make_url(normalise_url(server_url))
-    name = f"pressroom_bench_{os.getpid()}"
-    admin = create_engine(server.set(database=server.database or "postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def percentile(values: list[float], p: int) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[p - 1] if len(values) > 1 else values[0]
-
-
 # Main -----------------------------------------------------------------------------------------
 @dataclass
 class Figures:
