@@ -74,10 +74,11 @@ from typing import Any
 
 import requests
 from PIL import Image, UnidentifiedImageError
-from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-HOST = "127.0.0.1"
+from tests.fakes.loopback import HOST, LoopbackServer, QuietHandler
+
 FAULT_KINDS = ("429", "transient", "500", "503", "slow", "apply_then_fail", "190")
 IG_CAPTION_LIMIT = 2200
 _ATTACHED = re.compile(r"^attached_media\[(\d+)\]$")
@@ -139,12 +140,7 @@ def _missing(verb: str, object_id: str) -> GraphFault:
     )
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log(self, type: str, message: str, *args: Any) -> None:  # noqa: A002 - werkzeug's name
-        pass
-
-
-class FakeGraph:
+class FakeGraph(LoopbackServer):
     """A Graph API for one Facebook Page and one Instagram professional account."""
 
     def __init__(
@@ -183,34 +179,9 @@ class FakeGraph:
         self._next_id = 500_000_000_000
         self._faults: list[tuple[str, dict[str, Any]]] = []
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._server = make_server(HOST, 0, self._wsgi, threaded=True, request_handler=_QuietHandler)
-        self._thread: threading.Thread | None = None
+        self._listen()
 
     # Lifecycle -----------------------------------------------------------------------------
-    @property
-    def base_url(self) -> str:
-        return f"http://{HOST}:{self._server.server_port}"
-
-    def start(self) -> FakeGraph:
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), name="fake-graph", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()  # wakes any "slow" request still waiting
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> FakeGraph:
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
 
     # Faults and inspection ----------------------------------------------------------------------
     def fail_next(
@@ -619,7 +590,7 @@ class StaticFiles:
         self.prefix = "/" + prefix.strip("/") + "/"
         self.scheme = "https" if ssl_context is not None else "http"
         self.served: list[str] = []
-        self._server = make_server(HOST, 0, self._wsgi, threaded=True, request_handler=_QuietHandler,
+        self._server = make_server(HOST, 0, self._wsgi, threaded=True, request_handler=QuietHandler,
                                    ssl_context=ssl_context)
         self._thread: threading.Thread | None = None
 

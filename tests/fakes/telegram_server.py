@@ -36,10 +36,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from PIL import Image, UnidentifiedImageError
-from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-HOST = "127.0.0.1"
+from tests.fakes.loopback import HOST, LoopbackServer
+
 CAPTION_LIMIT = 1024
 TEXT_LIMIT = 4096
 FAULT_KINDS = ("429", "500", "502", "503", "slow", "apply_then_fail")
@@ -69,11 +69,6 @@ class _BadRequest(Exception):
     def __init__(self, description: str, code: int = 400):
         super().__init__(description)
         self.description, self.code = description, code
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log(self, type: str, message: str, *args: Any) -> None:  # noqa: A002 - werkzeug's name
-        pass
 
 
 class _KeepAliveHandler(BaseHTTPRequestHandler):
@@ -131,7 +126,7 @@ class _KeepAliveServer(ThreadingHTTPServer):
         self.app = app
 
 
-class FakeTelegram:
+class FakeTelegram(LoopbackServer):
     """A Bot API for one bot and one public channel."""
 
     def __init__(
@@ -160,37 +155,9 @@ class FakeTelegram:
         self._next_group = 13_000_000
         self._faults: list[tuple[str, dict[str, Any]]] = []
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        if keep_alive:
-            self._server = _KeepAliveServer(self._wsgi)
-        else:
-            self._server = make_server(HOST, 0, self._wsgi, threaded=True, request_handler=_QuietHandler)
-        self._thread: threading.Thread | None = None
+        self._listen(_KeepAliveServer(self._wsgi) if keep_alive else None)
 
     # Lifecycle -----------------------------------------------------------------------------
-    @property
-    def base_url(self) -> str:
-        return f"http://{HOST}:{self._server.server_port}"
-
-    def start(self) -> FakeTelegram:
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), name="fake-telegram", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()  # wakes any "slow" request still waiting
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> FakeTelegram:
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
 
     # Faults --------------------------------------------------------------------------------
     def fail_next(self, kind: str, times: int = 1, retry_after: int = 7, delay: float = 1.0) -> None:

@@ -60,10 +60,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
-from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-HOST = "127.0.0.1"
+from tests.fakes.loopback import LoopbackServer
+
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 CLOUD_FAULTS = ("429", "131056", "80007", "131047", "131026", "190", "500", "503", "slow", "apply_then_fail")
@@ -89,13 +89,8 @@ class RecordedRequest:
     response: Any = None
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log(self, type: str, message: str, *args: Any) -> None:  # noqa: A002 - werkzeug's name
-        pass
-
-
-class _LocalServer:
-    """Lifecycle shared by the fakes: a threaded werkzeug server on a free loopback port."""
+class _LocalServer(LoopbackServer):
+    """What the WhatsApp fakes share besides the lifecycle: recorded requests and queued faults."""
 
     thread_name = "fake-server"
 
@@ -103,33 +98,7 @@ class _LocalServer:
         self.requests: list[RecordedRequest] = []
         self._faults: list[tuple[str, dict[str, Any]]] = []
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._server = make_server(HOST, 0, self._wsgi, threaded=True, request_handler=_QuietHandler)
-        self._thread: threading.Thread | None = None
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{HOST}:{self._server.server_port}"
-
-    def start(self):
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), name=self.thread_name, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()  # wakes any "slow" request still waiting
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
+        self._listen()
 
     def _queue_faults(self, kinds: tuple[str, ...], kind: str, times: int, options: dict[str, Any]) -> None:
         if kind not in kinds:

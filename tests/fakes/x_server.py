@@ -48,10 +48,11 @@ from typing import Any
 
 from oauthlib.oauth1 import RequestValidator, ResourceEndpoint
 from PIL import Image, UnidentifiedImageError
-from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-HOST = "127.0.0.1"
+from tests.fakes.loopback import HOST, LoopbackServer, QuietHandler
+
 TEXT_LIMIT = 280
 ALT_TEXT_LIMIT = 1000
 MAX_MEDIA = 4
@@ -108,11 +109,6 @@ class _Problem(Exception):
         self.body = {"title": title, "detail": detail, "type": type_, "status": status, **extra}
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log(self, type: str, message: str, *args: Any) -> None:  # noqa: A002 - werkzeug's name
-        pass
-
-
 class _Validator(RequestValidator):
     """oauthlib's server side, knowing one app (consumer) and one user's access token."""
 
@@ -161,7 +157,7 @@ class _Validator(RequestValidator):
         return True
 
 
-class FakeX:
+class FakeX(LoopbackServer):
     """An X API v2 for one app and one user account."""
 
     def __init__(
@@ -191,14 +187,10 @@ class FakeX:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._endpoint = ResourceEndpoint(_Validator(self))
-        self._server = make_server(HOST, 0, self._wsgi, threaded=True, request_handler=_QuietHandler)
+        self._server = make_server(HOST, 0, self._wsgi, threaded=True, request_handler=QuietHandler)
         self._thread: threading.Thread | None = None
 
     # Lifecycle -----------------------------------------------------------------------------
-    @property
-    def base_url(self) -> str:
-        return f"http://{HOST}:{self._server.server_port}"
-
     @property
     def credentials(self) -> dict[str, str]:
         """The four OAuth 1.0a values a Pressroom X account holds."""
@@ -209,25 +201,6 @@ class FakeX:
             "access_token_secret": self.access_token_secret,
         }
 
-    def start(self) -> FakeX:
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), name="fake-x", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()  # wakes any "slow" request still waiting
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> FakeX:
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
 
     # Faults and inspection -----------------------------------------------------------------
     def fail_next(
