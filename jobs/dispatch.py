@@ -118,6 +118,7 @@ def _message(
         subject=payload.get("subject"),
         html=payload.get("html"),
         recipient=delivery.recipient,
+        headers=dict(payload.get("headers") or {}),
         step=delivery.step,
         step_data=dict(delivery.step_data or {}),
     )

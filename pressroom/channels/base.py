@@ -40,6 +40,15 @@ class Image:
     public_url: str | None = None
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file attached to a message (an invitation's ``.ics``); email carries it, others ignore it."""
+
+    data: bytes
+    content_type: str
+    filename: str
+
+
 @dataclass
 class Message:
     """One thing to send to one destination."""
@@ -54,6 +63,7 @@ class Message:
     html: str | None = None
     images: list[Image] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)
+    attachments: list[Attachment] = field(default_factory=list)
     #: Multi-step sends: the step reached and the ids it produced (stored on the delivery row).
     step: str | None = None
     step_data: dict[str, Any] = field(default_factory=dict)

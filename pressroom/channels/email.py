@@ -217,6 +217,12 @@ class EmailChannel:
             maintype, _, subtype = image.content_type.partition("/")
             msg.add_attachment(image.data, maintype, subtype, filename=image.filename)
             _describe_part(msg.get_payload()[-1], image.alt_text)
+        for attachment in message.attachments:
+            maintype, _, subtype = attachment.content_type.partition("/")
+            if maintype == "text":
+                msg.add_attachment(attachment.data.decode("utf-8"), subtype=subtype, filename=attachment.filename)
+            else:
+                msg.add_attachment(attachment.data, maintype, subtype, filename=attachment.filename)
         return msg
 
     # Sending -------------------------------------------------------------------------------

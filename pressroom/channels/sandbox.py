@@ -81,6 +81,8 @@ class SandboxChannel:
                 "html": message.html,
                 "images": self._keep_images(sandbox_id, message),
                 "headers": dict(message.headers),
+                "attachments": [{"filename": a.filename, "content_type": a.content_type, "size": len(a.data)}
+                                for a in message.attachments],
                 "at": clock.now().isoformat(),
             }
             self._sink(entry)

@@ -1,5 +1,21 @@
 """The data model: one module per aggregate. Import from here."""
 
+from pressroom.models.alert import (
+    AudienceList,
+    AudienceListMember,
+    ConsentRequest,
+    ErasureRequest,
+    InvitationReply,
+    JournalistCode,
+    PressNumberSequence,
+    PressProfile,
+    PressRelease,
+    ReleaseAttachment,
+    ReleaseInfographic,
+    ReleasePhoto,
+    ReleaseRecipient,
+    ReleaseTopic,
+)
 from pressroom.models.approval import ApprovalDecision, Notification
 from pressroom.models.audit import AuditEntry
 from pressroom.models.dataset import ApiToken, Dataset, DatasetImage, DatasetVersion
@@ -28,6 +44,20 @@ from pressroom.models.user import (
 )
 
 __all__ = [
+    "AudienceList",
+    "AudienceListMember",
+    "ConsentRequest",
+    "ErasureRequest",
+    "InvitationReply",
+    "JournalistCode",
+    "PressNumberSequence",
+    "PressProfile",
+    "PressRelease",
+    "ReleaseAttachment",
+    "ReleaseInfographic",
+    "ReleasePhoto",
+    "ReleaseRecipient",
+    "ReleaseTopic",
     "ActingAppointment",
     "ApiToken",
     "Dataset",

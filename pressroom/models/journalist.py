@@ -111,6 +111,9 @@ class JournalistEmail(Base):
     address: Mapped[str] = mapped_column(String(254), index=True)
     #: A desk address (redaksi@, newsroom@ …): flagged, never used to merge people.
     is_shared: Mapped[bool] = mapped_column(default=False)
+    #: The mail server refused this address for good (a 5xx on RCPT): not used until fixed.
+    bouncing_at: Mapped[datetime | None]
+    bounce_reason: Mapped[str | None] = mapped_column(String(300))
 
     journalist: Mapped[Journalist] = relationship(back_populates="emails")
 
@@ -126,12 +129,14 @@ class JournalistPhone(Base):
     kind: Mapped[str] = mapped_column(String(10), default="mobile")
     #: A shared desk number: flagged, never used to merge people.
     is_shared: Mapped[bool] = mapped_column(default=False)
+    #: WhatsApp said this number is not on WhatsApp (or cannot receive): not used for WhatsApp.
+    not_on_whatsapp_at: Mapped[datetime | None]
 
     journalist: Mapped[Journalist] = relationship(back_populates="phones")
 
     @property
     def whatsapp_capable(self) -> bool:
-        return self.kind == "mobile"
+        return self.kind == "mobile" and self.not_on_whatsapp_at is None
 
 
 class JournalistBeat(Base):
