@@ -40,7 +40,7 @@ from jobs.claim import claim, renew
 from pressroom import clock
 from pressroom.channels.base import Image, Message, Result
 from pressroom.models import Delivery, Post, SocialAccount
-from pressroom.services import approvals, outbox, posts
+from pressroom.services import approvals, outbox, posts, press_messages, releases
 
 log = logging.getLogger("pressroom.jobs.dispatch")
 LEASE = timedelta(minutes=2)
@@ -107,6 +107,8 @@ def _message(
             step=delivery.step,
             step_data=dict(delivery.step_data or {}),
         )
+    if delivery.kind == "press":
+        return _press_message(app, delivery, releases.load_for_gate(session, [delivery]))
     payload = delivery.payload or {}
     text = payload.get("text", "")
     if payload.get("link") and payload["link"].startswith("/"):
@@ -124,10 +126,22 @@ def _message(
     )
 
 
-def _gate(session, delivery: Delivery, stops_for=None) -> str | None:
+def _press_message(app: Flask, delivery: Delivery, press: releases.GateContext) -> Message:
+    """A press delivery's message (its recipient, release and journalist read by the gate)."""
+    recipient = press.recipients[delivery.subject_id]
+    release = press.releases[recipient.release_id]
+    return press_messages.press_message(
+        app.config, app.extensions["storage"], delivery_id=delivery.id, release=release,
+        original=press.originals.get(release.corrects_id), recipient=recipient,
+        journalist=press.journalists[recipient.journalist_id], address=delivery.recipient)
+
+
+def _gate(session, delivery: Delivery, stops_for=None,
+          press: releases.GateContext | None = None) -> str | None:
     """Apply the rules that may stop a claimed delivery; return why it was stopped, or None.
 
-    ``stops_for(opd_id, at)`` answers like ``outbox.active_stops`` (a batch asks once per OPD)."""
+    ``stops_for(opd_id, at)`` answers like ``outbox.active_stops`` (a batch asks once per OPD);
+    ``press`` holds what press rows need (``releases.load_for_gate``, once per batch)."""
     now = clock.now()
     if stops_for is None:
         def stops_for(opd_id, at):
@@ -146,11 +160,11 @@ def _gate(session, delivery: Delivery, stops_for=None) -> str | None:
             posts.mark_missed(session, post, "Pressroom could not send it in time (the system was down).")
             delivery.status, delivery.last_error = "cancelled", "missed its window"
             return "missed"
-    elif delivery.kind == "press" and stops_for(delivery.opd_id, now):
-        # Press alerts wait out a pause; notices to staff (approvals, codes) still go.
-        delivery.status, delivery.lease_owner, delivery.lease_expires_at = "due", None, None
-        delivery.due_at = now + timedelta(minutes=5)
-        return "paused"
+    elif delivery.subject_type in (releases.RECIPIENT_SUBJECT, "journalist"):
+        # Press alerts: approval, pauses, consent, unsubscribes and erasure, checked at claim.
+        # Transactional messages to a journalist (codes, confirmations) go despite a pause.
+        stops = stops_for(delivery.opd_id, now) if delivery.kind == "press" else []
+        return releases.gate(session, delivery, press or releases.GateContext(), stops)
     return None
 
 
@@ -240,9 +254,16 @@ def _claim_batch(app: Flask, owner: str, limit: int, tick: _Tick) -> tuple[int, 
         ))
         # Every post in one query (held here, so the identity map keeps them for the gate).
         loaded = _load_posts(session, {d.subject_id for d in deliveries if d.subject_type == "post"})
+        press = releases.load_for_gate(session, deliveries)
+        messages: dict[int, Message] = {}
         for delivery in deliveries:
-            if _gate(session, delivery, lambda opd_id, at: tick.worker.stops(session, opd_id, at)) is None:
+            def stops_for(opd_id, at):
+                return tick.worker.stops(session, opd_id, at)
+
+            if _gate(session, delivery, stops_for, press) is None:
                 groups[(delivery.channel, delivery.account_id)].append(delivery)
+                if delivery.kind == "press":
+                    messages[delivery.id] = _press_message(app, delivery, press)
         account_ids = {key[1] for key in groups if key[1] is not None}
         accounts = list(session.scalars(
             select(SocialAccount).where(SocialAccount.id.in_(account_ids))
@@ -250,7 +271,7 @@ def _claim_batch(app: Flask, owner: str, limit: int, tick: _Tick) -> tuple[int, 
         session.commit()
     finally:
         session.close()
-    tick.hand_over([d for group in groups.values() for d in group], loaded, accounts)
+    tick.hand_over([d for group in groups.values() for d in group], loaded, accounts, messages)
     return len(claimed.ids), [[d.id for d in group] for group in groups.values()]
 
 
@@ -452,22 +473,26 @@ class _Tick:
         self._rows: dict[int, Delivery] = {}
         self._posts: dict[int, Post] = {}
         self._accounts: dict[int, SocialAccount] = {}
+        self._messages: dict[int, Message] = {}
         self._lock = threading.Lock()
 
     def hand_over(
-        self, deliveries: list[Delivery], loaded: dict[int, Post], accounts: list[SocialAccount]
+        self, deliveries: list[Delivery], loaded: dict[int, Post], accounts: list[SocialAccount],
+        messages: dict[int, Message] | None = None,
     ) -> None:
         with self._lock:
             self._rows.update((d.id, d) for d in deliveries)
             self._posts.update(loaded)
             self._accounts.update((a.id, a) for a in accounts)
+            self._messages.update(messages or {})
 
-    def take(self, ids: list[int]) -> tuple[dict[int, Delivery], dict[int, Post]]:
+    def take(self, ids: list[int]) -> tuple[dict[int, Delivery], dict[int, Post], dict[int, Message]]:
         with self._lock:
             rows = {i: self._rows.pop(i) for i in ids if i in self._rows}
             loaded = {d.subject_id: self._posts[d.subject_id] for d in rows.values()
                       if d.subject_type == "post" and d.subject_id in self._posts}
-        return rows, loaded
+            messages = {i: self._messages.pop(i) for i in ids if i in self._messages}
+        return rows, loaded, messages
 
     def account(self, account_id: int) -> SocialAccount | None:
         with self._lock:
@@ -503,7 +528,7 @@ def _send_group(app: Flask, owner: str, ids: list[int]) -> int:
     session = writes.session
     attempted = 0
     try:
-        rows, loaded = tick.take(ids)
+        rows, loaded, messages = tick.take(ids)
         for delivery in rows.values():
             session.add(delivery)  # read by the gate; this group's alone now
         missing = [i for i in ids if i not in rows]
@@ -534,7 +559,7 @@ def _send_group(app: Flask, owner: str, ids: list[int]) -> int:
                     renew(writes.connection, Delivery.__table__, ids[index:], owner=owner, lease=LEASE)
                     renewed_at = time.monotonic()
                 post = loaded.get(delivery.subject_id) if delivery.subject_type == "post" else None
-                message = _message(app, session, delivery, post, lane.account)
+                message = messages.get(delivery.id) or _message(app, session, delivery, post, lane.account)
                 send_at = worker.next_send(key)
                 if send_at > time.monotonic():
                     writes.commit(audit=True)  # nothing waits uncommitted
@@ -553,6 +578,7 @@ def _send_group(app: Flask, owner: str, ids: list[int]) -> int:
                 worker.sent(key, started, lane.interval)
                 writes.begin()
                 outbox.record_result(session, delivery, result)
+                releases.after_result(session, delivery, result.status, result.reason)
                 writes.written(post if result.status == "sent" else None)
                 attempted += 1
         writes.commit()  # the group's last result (audit checks may wait for a later commit)
