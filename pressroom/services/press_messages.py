@@ -32,7 +32,9 @@ from pressroom.storage import LocalStorage
 
 PERSONAL, UNSUBSCRIBE, RSVP, NAME = "@@PERSONAL@@", "@@UNSUBSCRIBE@@", "@@RSVP@@", "@@NAME@@"
 KIND_LABEL = {"siaran_pers": "SIARAN PERS", "undangan": "UNDANGAN LIPUTAN", "ralat": "RALAT"}
-DEFAULT_PRESS_TEMPLATE = "pressroom_siaran_pers"
+#: The approved template: image header; body {{1}} headline, {{2}} OPD, {{3}} time (WIB) or the
+#: embargo; a "Baca selengkapnya" URL button ending in the release's path under /pers/.
+DEFAULT_PRESS_TEMPLATE = "siaran_pers"
 _CACHE_SIZE = 16
 
 
@@ -160,8 +162,13 @@ def _shared(config: Mapping[str, Any], storage: LocalStorage, release: PressRele
     text = "\n".join(line for line in lines).strip()
     from pressroom.channels.whatsapp import template_headers
 
-    params = [opd.short_name, release.headline, embargo or release.number or "-",
-              (release.lead or release.headline)[:900]]
+    when = embargo or formatting.wib(release.approved_at or release.updated_at, "id")
+    params = [release.headline, opd.name, when]
+    if not images and opd.logo_key:
+        # The template's header is an image: without a chart or photo, the OPD's logo.
+        images.append(Image(data=storage.get(opd.logo_key, public=True), content_type="image/png",
+                            filename="logo.png", alt_text=opd.name,
+                            public_url=storage.public_url_for(opd.logo_key)))
     headers = template_headers(config.get("WHATSAPP_PRESS_TEMPLATE") or DEFAULT_PRESS_TEMPLATE, params,
                                language="id",
                                url_buttons=[releases.public_path(release).removeprefix("/pers/")])

@@ -490,9 +490,8 @@ def _journalists_in_chunks(session: Session, ids_query) -> Iterator[list[Journal
         chunk = list(session.scalars(select(Journalist).where(Journalist.id.in_(ids)).options(
             selectinload(Journalist.emails), selectinload(Journalist.phones),
             selectinload(Journalist.consents)).order_by(Journalist.id)))
+        # Unchanged objects leave the session's identity map (a weak one) once a chunk is dropped.
         yield chunk
-        for journalist in chunk:
-            session.expunge(journalist)
 
 
 def _recipient_source(session: Session, release: PressRelease):
