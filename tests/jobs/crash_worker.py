@@ -2,7 +2,8 @@
 
 Points: ``after_claim`` (rows claimed under its lease, nothing sent), ``during_request``
 (a publish request is on the wire; the process dies 0.3 s into it), ``after_response``
-(the platform answered "sent" but the answer was never recorded), ``none`` (a healthy
+(the platform answered "sent" but the answer was never recorded), ``press_midway`` (a press
+alert's fan-out: the sixth email handed to the server, its answer never recorded), ``none`` (a healthy
 worker that dispatches until nothing is due and prints how many it attempted)."""
 
 from __future__ import annotations
@@ -53,6 +54,19 @@ def _arm(point: str) -> None:
             return real_record(session, delivery, result)
 
         outbox.record_result = die_before_recording
+    elif point == "press_midway":
+        # Mid-fan-out: five alerts recorded as sent, the sixth sent but never recorded.
+        real_record = outbox.record_result
+        recorded = []
+
+        def die_in_the_middle(session, delivery, result):
+            if delivery.kind == "press" and result.status == "sent":
+                if len(recorded) == 5:
+                    _die()
+                recorded.append(delivery.id)
+            return real_record(session, delivery, result)
+
+        outbox.record_result = die_in_the_middle
     elif point != "none":
         raise SystemExit(f"unknown crash point {point!r}")
 
