@@ -112,6 +112,20 @@ class Config:
     WABLAS_API_BASE = env("WABLAS_API_BASE", "")
     WABLAS_TOKEN = env("WABLAS_TOKEN", "")
     WABLAS_SECRET_KEY = env("WABLAS_SECRET_KEY", "")
+    #: WhatsApp webhooks (/webhooks/whatsapp…). The Cloud API: the verify token typed into Meta's
+    #: webhook settings (answers the subscription handshake) and the app secret that signs every
+    #: delivery status (X-Hub-Signature-256); without it statuses are refused. The gateways sign
+    #: nothing: their status callback URL carries this shared secret (?secret=…); without it,
+    #: refused.
+    WHATSAPP_VERIFY_TOKEN = env("WHATSAPP_VERIFY_TOKEN", "")
+    WHATSAPP_APP_SECRET = env("WHATSAPP_APP_SECRET", "")
+    WHATSAPP_GATEWAY_WEBHOOK_SECRET = env("WHATSAPP_GATEWAY_WEBHOOK_SECRET", "")
+    #: The approved WhatsApp template (utility/authentication category, one body parameter: the text)
+    #: that carries notices to journalists — one-time codes, unsubscribe confirmations, consent
+    #: requests — so the Cloud API delivers them outside the 24-hour window; and its language.
+    #: Gateways and the sandbox send the text itself.
+    WHATSAPP_NOTICE_TEMPLATE = env("WHATSAPP_NOTICE_TEMPLATE", "pressroom_pemberitahuan")
+    WHATSAPP_NOTICE_LANGUAGE = env("WHATSAPP_NOTICE_LANGUAGE", "id")
     #: Hosts a dataset's source URL may point at although private or loopback (intranet portals).
     DATASET_SOURCE_ALLOW = env("DATASET_SOURCE_ALLOW", "")
     #: Seconds to wait for a dataset source (CSV URL or CKAN) per request.

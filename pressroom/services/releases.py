@@ -815,6 +815,12 @@ def gate(session: Session, delivery: Delivery, context: GateContext, stops: list
         if journalist is None or journalist.status == "erased":
             _cancel(delivery, "the contact was erased")
             return "erased"
+        if (delivery.payload or {}).get("purpose") == "consent_request":
+            consent = journalist.consent_for(delivery.channel)
+            if consent is None or consent.state != "awaiting":
+                # Withdrawn (or answered) since it was queued: the request would be noise.
+                _cancel(delivery, "consent is no longer awaited")
+                return "consent settled"
         return None
     recipient = context.recipients.get(delivery.subject_id)
     release = context.releases.get(recipient.release_id) if recipient else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -15,7 +15,7 @@ from pressroom.db import writes_on_get
 from pressroom.i18n import _l
 from pressroom.models import Beat, Journalist, Opd, Outlet, Region
 from pressroom.models.journalist import CHANNELS, DEWAN_PERS_STATES, OUTLET_TYPES, UKW_LEVELS
-from pressroom.services import ValidationError, audit, journalists
+from pressroom.services import ValidationError, audit, journalist_self, journalists
 from pressroom.services.contact_points import display_phone
 from pressroom.services.policy import can, working_opd_ids
 from pressroom.web.forms import (
@@ -282,7 +282,41 @@ def detail(journalist_id: int):
         csrf_form=ConfirmForm(),
         can_archive=can(current_user, "journalist.archive"),
         can_pdp=can(current_user, "journalist.pdp"),
+        consent_requests=journalist_self.latest_consent_requests(db.session, journalist),
+        request_opds=_consent_request_opds(),
+        erasure_request=journalist_self.open_erasure_request(db.session, journalist),
     )
+
+
+def _consent_request_opds() -> list[Opd]:
+    """OPDs a consent request may be sent for: the user's own; every active one for admins."""
+    mine = _my_opds()
+    if mine or not can(current_user, "admin.manage"):
+        return mine
+    return list(db.session.scalars(select(Opd).where(Opd.is_active.is_(True)).order_by(Opd.short_name)))
+
+
+@bp.post("/<int:journalist_id>/permintaan-persetujuan")
+@permission_required("journalist.edit")
+def consent_request(journalist_id: int):
+    """Send an opt-in message with a confirm link to a contact awaiting consent on a channel."""
+    journalist = _load(journalist_id) or abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    channel = request.form.get("channel")
+    opd = next((o for o in _consent_request_opds() if str(o.id) == request.form.get("opd_id")), None)
+    if channel not in CHANNELS or opd is None:
+        abort(400)
+    try:
+        journalist_self.send_consent_request(
+            db.session, current_user, journalist, channel, opd, current_app.config
+        )
+    except ValidationError as exc:
+        show_errors(exc)
+    else:
+        db.session.commit()
+        flash(_l("Consent request sent by %(channel)s.", channel=CHANNEL_LABELS[channel]), "success")
+    return redirect(url_for("journalists.detail", journalist_id=journalist.id))
 
 
 def _opd_from_form() -> Opd:
@@ -473,12 +507,23 @@ def erase(journalist_id: int):
         journalists.erase(
             db.session, current_user, journalist, reason=form.reason.data, reference=form.reference.data
         )
+        journalist_self.close_erasure_requests(db.session, current_user, journalist)
         db.session.commit()
         flash(
             _l("The journalist's personal data was erased. The audit log keeps that it happened."), "success"
         )
         return redirect(url_for("journalists.index"))
     return render_template("journalists/erase.html", j=journalist, form=form), (400 if form.errors else 200)
+
+
+@bp.get("/permintaan-penghapusan")
+@permission_required("journalist.pdp")
+def erasure_requests():
+    """Open erasure requests from journalists' own pages, the nearest deadline first."""
+    from pressroom.web.press_self import time_left
+
+    rows = journalist_self.open_erasure_requests(db.session)
+    return render_template("journalists/erasure_requests.html", rows=rows, time_left=time_left)
 
 
 # Outlets -----------------------------------------------------------------------------------
