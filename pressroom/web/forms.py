@@ -8,9 +8,13 @@ from wtforms import (
     BooleanField,
     DateTimeLocalField,
     EmailField,
+    FieldList,
+    Form,
+    FormField,
     HiddenField,
     IntegerField,
     PasswordField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -360,3 +364,80 @@ class ApiTokenForm(FlaskForm):
     opd_id = SelectField(_l("OPD"), coerce=int)
     name = StringField(_l("What uses it"), validators=[REQUIRED, Length(max=120)],
                        render_kw={"placeholder": "Ekspor SIPD"})
+
+
+# Press alerts ----------------------------------------------------------------------------
+class SourceForm(Form):
+    """One narasumber: full name and position ("Plh. Kepala Dinas …")."""
+
+    name = StringField(_l("Source's full name"), validators=[Optional(), Length(max=150)])
+    position = StringField(_l("Position"), validators=[Optional(), Length(max=200)])
+
+
+class ReleaseForm(FlaskForm):
+    opd_id = SelectField(_l("OPD"), coerce=int)
+    kind = SelectField(_l("Kind"), choices=[
+        SelectChoice("siaran_pers", _l("Press release (siaran pers)")),
+        SelectChoice("undangan", _l("Coverage invitation (undangan liputan)"))])
+    headline = StringField(_l("Headline"), validators=[REQUIRED, Length(max=250)])
+    lead = TextAreaField(_l("Lead paragraph"), validators=[Optional(), Length(max=4000)],
+                         render_kw={"rows": 3})
+    body = TextAreaField(_l("Body (Markdown)"), validators=[Optional(), Length(max=60000)],
+                         render_kw={"rows": 12})
+    place = StringField(_l("Place of release"), validators=[Optional(), Length(max=100)], default="Semarang")
+    sources = FieldList(FormField(SourceForm), min_entries=3, max_entries=10)
+    contact_name = StringField(_l("Contact person"), validators=[REQUIRED, Length(max=150)])
+    contact_position = StringField(_l("Contact's position"), validators=[Optional(), Length(max=150)])
+    contact_phone = StringField(_l("Contact's phone"), validators=[REQUIRED, Length(max=40)])
+    contact_email = StringField(_l("Contact's email"), validators=[Optional(), Length(max=254)])
+    agenda = TextAreaField(_l("Agenda"), validators=[Optional(), Length(max=4000)], render_kw={"rows": 3})
+    venue = StringField(_l("Venue"), validators=[Optional(), Length(max=300)])
+    event_starts_at = WibDateTimeField(_l("Event starts (WIB)"), validators=[Optional()],
+                                       format="%Y-%m-%dT%H:%M")
+    event_ends_at = WibDateTimeField(_l("Event ends (WIB)"), validators=[Optional()],
+                                     format="%Y-%m-%dT%H:%M")
+    send_at = WibDateTimeField(_l("Send at (WIB; empty = as soon as it is approved)"),
+                               validators=[Optional()],
+                               format="%Y-%m-%dT%H:%M")
+    embargo_until = WibDateTimeField(_l("Embargo until (WIB; optional)"), validators=[Optional()],
+                                     format="%Y-%m-%dT%H:%M")
+    send_before_embargo = BooleanField(_l("Send to journalists before the embargo, marked EMBARGO"))
+    embargo_whatsapp = BooleanField(_l("Also by WhatsApp while under embargo"))
+    manual_number = StringField(_l("Number typed by hand (from the letter register; empty = automatic)"),
+                                validators=[Optional(), Length(max=100)])
+    classification = StringField(_l("Classification code (empty = the OPD's default)"),
+                                 validators=[Optional(), Length(max=20)])
+    topic_ids = SelectMultipleField(_l("Topics"), coerce=int)
+    post_id = SelectField(_l("Linked social post (optional)"), coerce=int)
+    headline_en = StringField(_l("Headline in English (optional)"), validators=[Optional(), Length(max=250)])
+    lead_en = TextAreaField(_l("Lead in English"), validators=[Optional(), Length(max=4000)],
+                            render_kw={"rows": 3})
+    body_en = TextAreaField(_l("Body in English (Markdown)"), validators=[Optional(), Length(max=60000)],
+                            render_kw={"rows": 8})
+    correction_note = TextAreaField(_l("What is corrected"), validators=[Optional(), Length(max=2000)],
+                                    render_kw={"rows": 2})
+    audience_base = RadioField(_l("Who receives it"), default="followers",
+                               choices=[SelectChoice("followers", _l("Journalists following this OPD")),
+                                        SelectChoice("list", _l("A saved list")),
+                                        SelectChoice("all",
+                                                     _l("Every journalist in the province's directory"))])
+    list_id = SelectField(_l("Saved list"), coerce=int)
+    beats = SelectMultipleField(_l("Only these beats"), coerce=int)
+    regions = SelectMultipleField(_l("Only these coverage regions"))
+    outlet_types = SelectMultipleField(_l("Only these outlet types"))
+    dewan_pers = SelectMultipleField(_l("Only these Dewan Pers verifications"))
+    channels = SelectMultipleField(_l("Channels"), default=["email", "whatsapp"],
+                                   choices=[SelectChoice("email", _l("Email")),
+                                            SelectChoice("whatsapp", "WhatsApp")])
+
+
+class PhotoForm(FlaskForm):
+    image = FileField(_l("Photo (JPEG or PNG)"), validators=[FileRequired(message=_l("Choose a file."))])
+    caption = StringField(_l("Caption"), validators=[REQUIRED, Length(max=500)])
+    credit = StringField(_l("Credit"), validators=[Optional(), Length(max=150)])
+    alt_text = StringField(_l("Alt text (describe the photo for blind readers)"),
+                           validators=[REQUIRED, Length(max=1000)])
+
+
+class AttachmentForm(FlaskForm):
+    file = FileField(_l("PDF file"), validators=[FileRequired(message=_l("Choose a file."))])
