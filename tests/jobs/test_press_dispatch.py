@@ -48,15 +48,28 @@ def smtp(tmp_path):
 
 
 def smtp_app(app_factory, smtp, **extra):
-    return app_factory(SMTP_HOST=smtp.host, SMTP_PORT=smtp.port, SMTP_SECURITY="starttls",
-                       MAIL_SENDER="Humas Jateng <humas@jatengprov.go.id>", SMTP_CA_FILE=str(smtp.cert_file),
-                       **extra)
+    return app_factory(
+        SMTP_HOST=smtp.host,
+        SMTP_PORT=smtp.port,
+        SMTP_SECURITY="starttls",
+        MAIL_SENDER="Humas Jateng <humas@jatengprov.go.id>",
+        SMTP_CA_FILE=str(smtp.cert_file),
+        **extra,
+    )
 
 
 def compose(app, session, factory, *, editor, head, opd, **values):
     release = releases.create_release(session, editor, opd.id, release_input(**values))
-    releases.add_photo(session, editor, app.extensions["storage"], release, photo(),
-                       caption="Panen raya di Grobogan", credit="Humas Distanbun", alt_text="Petani memanen padi")
+    releases.add_photo(
+        session,
+        editor,
+        app.extensions["storage"],
+        release,
+        photo(),
+        caption="Panen raya di Grobogan",
+        credit="Humas Distanbun",
+        alt_text="Petani memanen padi",
+    )
     releases.submit_release(session, editor, release)
     releases.approve_release(session, head, release)
     session.commit()
@@ -69,8 +82,9 @@ def test_press_email_over_starttls_headers_parts_unsubscribe_and_a_refused_recip
     factory = Factory(app, session)
     opd = factory.opd("DISTANBUN")
     editor, head = factory.user("editor", opd), factory.user("approver", opd, level="kepala")
-    good = journalist(session, editor, opd, name="Ani Wartawati", email="ani@suaramerdeka.example",
-                      consent=("email",))
+    journalist(
+        session, editor, opd, name="Ani Wartawati", email="ani@suaramerdeka.example", consent=("email",)
+    )
     refused = journalist(session, editor, opd, name="Budi", email="budi@nowhere.example", consent=("email",))
     quits = journalist(session, editor, opd, name="Citra", email="citra@tribun.example", consent=("email",))
     smtp.refuse("budi@nowhere.example")
@@ -85,7 +99,11 @@ def test_press_email_over_starttls_headers_parts_unsubscribe_and_a_refused_recip
     by_recipient = {d.recipient: d for d in press(session)}
     assert by_recipient["ani@suaramerdeka.example"].status == "sent"
     failed = by_recipient["budi@nowhere.example"]
-    assert failed.status == "failed" and "550" in failed.last_error and "refused the recipient" in failed.last_error
+    assert (
+        failed.status == "failed"
+        and "550" in failed.last_error
+        and "refused the recipient" in failed.last_error
+    )
     assert by_recipient["citra@tribun.example"].status == "cancelled"
     # The hard refusal marks the address bouncing in the directory.
     bounced = session.scalar(select(JournalistEmail).where(JournalistEmail.journalist_id == refused.id))
@@ -124,9 +142,18 @@ def test_invitation_carries_an_ics_in_wib_and_a_hadir_link(app_factory, smtp):
     journalist(session, editor, opd, email="dewi@kompas.example", consent=("email",))
     session.commit()
     starts = clock.now().replace(microsecond=0) + timedelta(days=2)
-    release = releases.create_release(session, editor, opd.id, release_input(
-        kind="undangan", headline="Peluncuran Satu Data Jawa Tengah", agenda="Peluncuran portal",
-        venue="Gradhika Bhakti Praja, Semarang", event_starts_at=starts))
+    release = releases.create_release(
+        session,
+        editor,
+        opd.id,
+        release_input(
+            kind="undangan",
+            headline="Peluncuran Satu Data Jawa Tengah",
+            agenda="Peluncuran portal",
+            venue="Gradhika Bhakti Praja, Semarang",
+            event_starts_at=starts,
+        ),
+    )
     releases.submit_release(session, editor, release)
     releases.approve_release(session, head, release)
     session.commit()
@@ -144,9 +171,13 @@ def test_invitation_carries_an_ics_in_wib_and_a_hadir_link(app_factory, smtp):
 
 def test_whatsapp_cloud_template_429_and_not_on_whatsapp(app_factory):
     with FakeWhatsAppCloud() as cloud:
-        app = app_factory(WHATSAPP_PROVIDER="cloud", WHATSAPP_API_BASE=cloud.base_url,
-                          WHATSAPP_PHONE_NUMBER_ID=cloud.phone_number_id, WHATSAPP_ACCESS_TOKEN=cloud.access_token,
-                          WHATSAPP_RATE_PER_SECOND=1000)
+        app = app_factory(
+            WHATSAPP_PROVIDER="cloud",
+            WHATSAPP_API_BASE=cloud.base_url,
+            WHATSAPP_PHONE_NUMBER_ID=cloud.phone_number_id,
+            WHATSAPP_ACCESS_TOKEN=cloud.access_token,
+            WHATSAPP_RATE_PER_SECOND=1000,
+        )
         session = open_test_session(app)
         factory = Factory(app, session)
         opd = factory.opd("DINKES")
@@ -161,7 +192,9 @@ def test_whatsapp_cloud_template_429_and_not_on_whatsapp(app_factory):
         run_until_idle(app, clock.now() + timedelta(minutes=2))  # the 429'd one, after its wait
         reload(session)
         rows = {d.recipient: d for d in press(session)}
-        assert rows["+6281234500001"].status == "sent" and rows["+6281234500001"].external_id.startswith("wamid.")
+        assert rows["+6281234500001"].status == "sent" and rows["+6281234500001"].external_id.startswith(
+            "wamid."
+        )
         assert rows["+6281234500001"].attempts >= 1
         sent = cloud.sent_to("6281234500001")
         assert len(sent) == 1 and sent[0]["type"] == "template"
@@ -170,7 +203,9 @@ def test_whatsapp_cloud_template_429_and_not_on_whatsapp(app_factory):
         components = {c["type"]: c for c in template["components"]}
         assert components["header"]["parameters"][0]["image"]["link"].startswith(app.config["PUBLIC_URL"])
         assert components["body"]["parameters"][0]["text"] == release.headline
-        assert components["button"]["parameters"][0]["text"] == releases.public_path(release).removeprefix("/pers/")
+        assert components["button"]["parameters"][0]["text"] == releases.public_path(release).removeprefix(
+            "/pers/"
+        )
         # Meta accepts, then reports "not on WhatsApp" later (webhook); a synchronous 131026
         # marks the number at once.
         assert rows["+6281234500002"].status in ("sent", "failed")
@@ -181,8 +216,12 @@ def test_whatsapp_cloud_template_429_and_not_on_whatsapp(app_factory):
 
 def test_gateway_status_false_is_a_failure_and_the_text_is_whole(app_factory):
     with FakeFonnte() as fonnte:
-        app = app_factory(WHATSAPP_PROVIDER="fonnte", FONNTE_API_BASE=fonnte.base_url, FONNTE_TOKEN=fonnte.token,
-                          WHATSAPP_GATEWAY_DELAY_SECONDS=0)
+        app = app_factory(
+            WHATSAPP_PROVIDER="fonnte",
+            FONNTE_API_BASE=fonnte.base_url,
+            FONNTE_TOKEN=fonnte.token,
+            WHATSAPP_GATEWAY_DELAY_SECONDS=0,
+        )
         session = open_test_session(app)
         factory = Factory(app, session)
         opd = factory.opd("DISHUB")
@@ -236,7 +275,11 @@ def test_not_on_whatsapp_marks_the_number(app, session, factory):
     session.commit()
     compose(app, session, factory, editor=editor, head=head, opd=opd)
     delivery = press(session)[0]
-    assert delivery.channel == "whatsapp", (delivery.channel, delivery.recipient, [p.e164 for p in person.phones])
+    assert delivery.channel == "whatsapp", (
+        delivery.channel,
+        delivery.recipient,
+        [p.e164 for p in person.phones],
+    )
     releases.after_result(session, delivery, "failed", "not_on_whatsapp: (#131026) Message Undeliverable")
     session.commit()
     phone = session.scalar(select(JournalistPhone).where(JournalistPhone.journalist_id == person.id))

@@ -12,16 +12,43 @@ from pressroom.services.journalists import ConsentInput, JournalistData
 _counter = iter(range(1, 10**9))
 
 
-def journalist(session, actor, opd, *, name=None, email="auto", phone="auto", consent=("email", "whatsapp"),
-               preferred=(), beats=(), regions=(), outlet_id=None, follow=True):
+def journalist(
+    session,
+    actor,
+    opd,
+    *,
+    name=None,
+    email="auto",
+    phone="auto",
+    consent=("email", "whatsapp"),
+    preferred=(),
+    beats=(),
+    regions=(),
+    outlet_id=None,
+    follow=True,
+):
     n = next(_counter)
-    emails = [(f"wartawan{n}@media{n}.example", False)] if email == "auto" else ([(email, False)] if email else [])
-    phones = [(f"+62812{n:08d}"[:14], "mobile")] if phone == "auto" else ([(phone, "mobile")] if phone else [])
-    data = JournalistData(full_name=name or f"Wartawan Uji {n}", emails=emails, phones=phones,
-                          beat_ids=list(beats), region_codes=list(regions), outlet_id=outlet_id)
+    emails = (
+        [(f"wartawan{n}@media{n}.example", False)] if email == "auto" else ([(email, False)] if email else [])
+    )
+    phones = (
+        [(f"+62812{n:08d}"[:14], "mobile")] if phone == "auto" else ([(phone, "mobile")] if phone else [])
+    )
+    data = JournalistData(
+        full_name=name or f"Wartawan Uji {n}",
+        emails=emails,
+        phones=phones,
+        beat_ids=list(beats),
+        region_codes=list(regions),
+        outlet_id=outlet_id,
+    )
     person = journalists.create_journalist(
-        session, actor, opd, data,
-        consent={c: ConsentInput(method="formulir", basis="formulir persetujuan uji") for c in consent})
+        session,
+        actor,
+        opd,
+        data,
+        consent={c: ConsentInput(method="formulir", basis="formulir persetujuan uji") for c in consent},
+    )
     person.preferred_channels = list(preferred)
     if not follow:
         person.links[0].following = False
@@ -30,11 +57,16 @@ def journalist(session, actor, opd, *, name=None, email="auto", phone="auto", co
 
 
 def release_input(**values) -> releases.ReleaseInput:
-    defaults = dict(headline="Produksi padi Jawa Tengah naik", lead="Semarang — Produksi padi naik.",
-                    body="Isi **siaran pers** lengkap.\n\nParagraf kedua.", contact_name="Humas Uji",
-                    contact_phone="081234567890", contact_email="humas@jatengprov.go.id",
-                    sources=[{"name": "Ir. Budi Santoso", "position": "Plh. Kepala Dinas"}],
-                    audience={"base": "followers", "channels": ["email", "whatsapp"]})
+    defaults = dict(
+        headline="Produksi padi Jawa Tengah naik",
+        lead="Semarang — Produksi padi naik.",
+        body="Isi **siaran pers** lengkap.\n\nParagraf kedua.",
+        contact_name="Humas Uji",
+        contact_phone="081234567890",
+        contact_email="humas@jatengprov.go.id",
+        sources=[{"name": "Ir. Budi Santoso", "position": "Plh. Kepala Dinas"}],
+        audience={"base": "followers", "channels": ["email", "whatsapp"]},
+    )
     defaults.update(values)
     return releases.ReleaseInput(**defaults)
 

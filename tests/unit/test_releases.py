@@ -26,8 +26,13 @@ def world(session, factory):
 
 
 def recipients(session, release):
-    return sorted(session.execute(select(ReleaseRecipient.journalist_id, ReleaseRecipient.channel)
-                                  .where(ReleaseRecipient.release_id == release.id)))
+    return sorted(
+        session.execute(
+            select(ReleaseRecipient.journalist_id, ReleaseRecipient.channel).where(
+                ReleaseRecipient.release_id == release.id
+            )
+        )
+    )
 
 
 def test_audience_takes_consent_preferences_and_status_into_account(session, world):
@@ -50,14 +55,17 @@ def test_audience_takes_consent_preferences_and_status_into_account(session, wor
     releases.approve_release(session, head, release)
     session.commit()
 
-    assert recipients(session, release) == sorted([
-        (both.id, "email"), (both.id, "whatsapp"), (email_only.id, "email"), (prefers_wa.id, "whatsapp")])
+    assert recipients(session, release) == sorted(
+        [(both.id, "email"), (both.id, "whatsapp"), (email_only.id, "email"), (prefers_wa.id, "whatsapp")]
+    )
     for person in (no_consent, archived, erased, not_following):
         assert person.id not in {j for j, _ in recipients(session, release)}
     deliveries = session.scalars(select(Delivery).where(Delivery.kind == "press")).all()
     assert len(deliveries) == 4 and {d.status for d in deliveries} == {"due"}
     assert {d.recipient for d in deliveries if d.channel == "email"} == {
-        both.emails[0].address, email_only.emails[0].address}
+        both.emails[0].address,
+        email_only.emails[0].address,
+    }
 
 
 def test_recipients_are_frozen_at_approval(session, world):
@@ -113,11 +121,14 @@ def test_approval_hash_covers_the_audience(session, world):
     journalist(session, editor, opd)
     release, *_ = approved_release(session, None, opd, editor=editor, head=head)
     assert approvals.still_approved(release)
-    releases.update_release(session, editor, release, release_input(
-        audience={"base": "followers", "channels": ["email"]}))
+    releases.update_release(
+        session, editor, release, release_input(audience={"base": "followers", "channels": ["email"]})
+    )
     session.commit()
     assert release.state == "draft" and not approvals.still_approved(release)
-    assert {d.status for d in session.scalars(select(Delivery).where(Delivery.kind == "press"))} == {"cancelled"}
+    assert {d.status for d in session.scalars(select(Delivery).where(Delivery.kind == "press"))} == {
+        "cancelled"
+    }
 
 
 def test_nobody_approves_their_own_release(session, world, factory):
@@ -134,8 +145,11 @@ def test_numbers_follow_the_pattern_restart_each_year_and_are_kept(session, worl
 
     opd, editor, head = world
     journalist(session, editor, opd)
-    session.add(PressProfile(opd_id=opd.id, number_pattern="{class}/{seq:3}/{opd}/{month_roman}/{year}",
-                             classification="480"))
+    session.add(
+        PressProfile(
+            opd_id=opd.id, number_pattern="{class}/{seq:3}/{opd}/{month_roman}/{year}", classification="480"
+        )
+    )
     session.commit()
     first, *_ = approved_release(session, None, opd, editor=editor, head=head)
     second, *_ = approved_release(session, None, opd, editor=editor, head=head)
@@ -167,8 +181,9 @@ def test_embargo_sets_when_it_goes_out_and_when_it_is_public(session, world):
     held_back, *_ = approved_release(session, None, opd, editor=editor, head=head, embargo_until=embargo)
     assert held_back.public_from == embargo
     assert {d.due_at for d in session.scalars(select(Delivery).where(Delivery.kind == "press"))} == {embargo}
-    early, *_ = approved_release(session, None, opd, editor=editor, head=head, embargo_until=embargo,
-                                 send_before_embargo=True)
+    early, *_ = approved_release(
+        session, None, opd, editor=editor, head=head, embargo_until=embargo, send_before_embargo=True
+    )
     rows = session.scalars(releases.deliveries_query(early.id)).all()
     assert early.public_from == embargo and {d.due_at for d in rows} == {clock.now()}
     # Embargoed items go by email only unless WhatsApp was chosen too.
@@ -182,8 +197,14 @@ def test_correction_goes_to_the_originals_recipients(session, world):
     journalist(session, editor, opd)  # followed later: not told about the correction
     session.commit()
     ralat = releases.start_correction(session, editor, original)
-    releases.update_release(session, editor, ralat, release_input(
-        headline="Ralat: produksi padi", correction_note="Angka produksi di paragraf 2 diperbaiki."))
+    releases.update_release(
+        session,
+        editor,
+        ralat,
+        release_input(
+            headline="Ralat: produksi padi", correction_note="Angka produksi di paragraf 2 diperbaiki."
+        ),
+    )
     releases.submit_release(session, editor, ralat)
     releases.approve_release(session, head, ralat)
     session.commit()
@@ -196,8 +217,9 @@ def test_bad_input_changes_nothing(session, world):
     opd, editor, _ = world
     before = session.scalar(select(func.count()).select_from(PressRelease))
     with pytest.raises(ValidationError) as caught:
-        releases.create_release(session, editor, opd.id, release_input(
-            headline="", contact_phone="12", audience={"channels": []}))
+        releases.create_release(
+            session, editor, opd.id, release_input(headline="", contact_phone="12", audience={"channels": []})
+        )
     assert {"headline", "contact_phone", "channels"} <= set(caught.value.errors)
     session.rollback()
     assert session.scalar(select(func.count()).select_from(PressRelease)) == before
