@@ -126,6 +126,11 @@ class Config:
     #: Gateways and the sandbox send the text itself.
     WHATSAPP_NOTICE_TEMPLATE = env("WHATSAPP_NOTICE_TEMPLATE", "pressroom_pemberitahuan")
     WHATSAPP_NOTICE_LANGUAGE = env("WHATSAPP_NOTICE_LANGUAGE", "id")
+    #: The approved template press alerts go out with on the Cloud API (language "id"): an image
+    #: header (the infographic, a photo or the OPD's logo), body {{1}} headline, {{2}} OPD, {{3}} the
+    #: time (WIB) or the embargo, and a URL button "Baca selengkapnya" ending in the release's path
+    #: under <PUBLIC_URL>/pers/. Gateways and the sandbox send the whole text.
+    WHATSAPP_PRESS_TEMPLATE = env("WHATSAPP_PRESS_TEMPLATE", "siaran_pers")
     #: Hosts a dataset's source URL may point at although private or loopback (intranet portals).
     DATASET_SOURCE_ALLOW = env("DATASET_SOURCE_ALLOW", "")
     #: Seconds to wait for a dataset source (CSV URL or CKAN) per request.

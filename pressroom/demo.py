@@ -163,6 +163,10 @@ def seed_demo(app: Flask) -> int:
 
         added += seed_datasets(session, by_code, {e.split("@")[0]: u for e, u in by_email.items()
                                                   if e.endswith("@" + DOMAIN)})
+        from pressroom.demo_press import seed_press
+
+        added += seed_press(session, by_code, {e.split("@")[0]: u for e, u in by_email.items()
+                                               if e.endswith("@" + DOMAIN)})
         session.commit()
     finally:
         session.close()

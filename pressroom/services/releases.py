@@ -727,14 +727,16 @@ def deliveries_query(release_id: int):
         select(ReleaseRecipient.id).where(ReleaseRecipient.release_id == release_id)))
 
 
-def sending_started(session: Session, release: PressRelease) -> bool:
-    """Whether any delivery has (or may have) left: then it is corrected, no longer edited."""
+def sending_started(session: Session, release: PressRelease, *, claimed: bool = True) -> bool:
+    """Whether any delivery has (or may have) left: then it is corrected, no longer edited.
+    ``claimed`` False leaves out rows claimed but not yet attempted (the gate's own batch)."""
     if release.id is None or release.frozen_at is None:
         return False
     ids = select(ReleaseRecipient.id).where(ReleaseRecipient.release_id == release.id)
+    states = ("claimed", "sent", "unknown") if claimed else ("sent", "unknown")
     return bool(session.scalar(select(exists().where(
         Delivery.subject_type == RECIPIENT_SUBJECT, Delivery.subject_id.in_(ids),
-        or_(Delivery.status.in_(("claimed", "sent", "unknown")), Delivery.attempt_started_at.is_not(None))))))
+        or_(Delivery.status.in_(states), Delivery.attempt_started_at.is_not(None))))))
 
 
 def cancel_deliveries(session: Session, release: PressRelease, reason: str = "no longer approved") -> int:
@@ -829,7 +831,7 @@ def gate(session: Session, delivery: Delivery, context: GateContext, stops: list
         return "not approved"
     if stops:
         if release.id not in context.started:
-            context.started[release.id] = sending_started(session, release)
+            context.started[release.id] = sending_started(session, release, claimed=False)
         if context.started[release.id]:
             delivery.status, delivery.lease_owner, delivery.lease_expires_at = "due", None, None
             ends = [s.ends_at for s in stops if s.ends_at is not None]

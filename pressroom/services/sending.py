@@ -267,6 +267,15 @@ def add_stop(
         )
         for post in affected:
             posts.hold(session, post, text)
+        from pressroom.models import PressRelease
+        from pressroom.services import releases
+
+        waiting = session.scalars(select(PressRelease).where(
+            PressRelease.state == "approved", PressRelease.public_from >= starts_at,
+            PressRelease.public_from < ends_at, or_(PressRelease.opd_id == opd_id, opd_id is None)))
+        for release in waiting:
+            if not releases.sending_started(session, release):
+                releases.hold(session, release, text)
     return stop
 
 

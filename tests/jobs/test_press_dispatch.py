@@ -286,3 +286,39 @@ def test_not_on_whatsapp_marks_the_number(app, session, factory):
     session.refresh(phone)
     assert phone.not_on_whatsapp_at is not None and not phone.whatsapp_capable
     assert Result  # the adapter's reason prefix is the contract
+
+
+def test_gate_unsubscribe_from_opd_erasure_and_pause_at_claim(app, session, factory):
+    from pressroom.services import sending
+
+    opd = factory.opd("DISPERKIM")
+    editor, head = factory.user("editor", opd), factory.user("approver", opd, level="kepala")
+    admin = factory.user("admin", factory.opd("DISKOMINFO"))
+    stays = journalist(session, editor, opd, consent=("email",))
+    leaves_opd = journalist(session, editor, opd, consent=("email",))
+    erased = journalist(session, editor, opd, consent=("email",))
+    session.commit()
+    release = compose(app, session, factory, editor=editor, head=head, opd=opd)
+    leaves_opd.link_for(opd.id).subscribed = False
+    erased.status = "erased"
+    session.commit()
+    run_until_idle(app, clock.now())
+    reload(session)
+    rows = {d.recipient: d for d in press(session)}
+    assert rows[stays.emails[0].address].status == "sent"
+    assert rows[leaves_opd.emails[0].address].status == "cancelled"
+    assert "unsubscribed" in rows[leaves_opd.emails[0].address].last_error
+    assert rows[erased.emails[0].address].status == "cancelled"
+
+    # A pause before anything went out holds the whole alert: approve again later.
+    second = compose(app, session, factory, editor=editor, head=head, opd=opd)
+    sending.add_stop(
+        session, admin, kind="pause", opd_id=opd.id, reason="Masa tenang", starts_at=None, ends_at=None
+    )
+    session.commit()
+    run_until_idle(app, clock.now())
+    reload(session)
+    held = session.get(type(second), second.id)
+    assert held.state == "held" and held.number  # the number stays
+    assert {d.status for d in session.scalars(releases.deliveries_query(second.id))} == {"cancelled"}
+    assert release.id != second.id
