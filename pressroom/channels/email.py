@@ -220,7 +220,8 @@ class EmailChannel:
         for attachment in message.attachments:
             maintype, _, subtype = attachment.content_type.partition("/")
             if maintype == "text":
-                msg.add_attachment(attachment.data.decode("utf-8"), subtype=subtype, filename=attachment.filename)
+                msg.add_attachment(attachment.data.decode("utf-8"), subtype=subtype,
+                                   filename=attachment.filename)
             else:
                 msg.add_attachment(attachment.data, maintype, subtype, filename=attachment.filename)
         return msg

@@ -33,7 +33,8 @@ class PressProfile(Base):
 
     opd_id: Mapped[int] = mapped_column(ForeignKey("opd.id"), primary_key=True)
     #: tata naskah dinas pattern, e.g. "{class}/{seq}/{opd}/{month_roman}/{year}".
-    number_pattern: Mapped[str] = mapped_column(String(100), default="{class}/{seq}/{opd}/{month_roman}/{year}")
+    number_pattern: Mapped[str] = mapped_column(String(100),
+                                                default="{class}/{seq}/{opd}/{month_roman}/{year}")
     #: Default classification code (kode klasifikasi arsip), e.g. "480".
     classification: Mapped[str] = mapped_column(String(20), default="480")
     #: The spokesperson / public relations contact shown on the newsroom and in the vCard.

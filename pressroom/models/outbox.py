@@ -24,6 +24,8 @@ class Delivery(Base):
         Index("ix_delivery_due", "status", "due_at"),
         Index("ix_delivery_subject", "subject_type", "subject_id"),
         Index("ix_delivery_lease", "status", "lease_expires_at"),
+        # Providers' status webhooks find a delivery by the id they gave it.
+        Index("ix_delivery_external", "channel", "external_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -111,6 +111,10 @@ RULES: dict[str, Rule] = {
     "post.view": lambda caps, obj: _has_role(caps, *PROVINCE_WIDE_ROLES)
     or _in_opd(caps, _opd_of(obj), "editor", "approver"),
     "post.edit": lambda caps, obj: _in_opd(caps, _opd_of(obj), "editor", "approver"),
+    # Press alerts (siaran pers, undangan, ralat): as posts; deciding goes through services.approvals.
+    "release.view": lambda caps, obj: _has_role(caps, *PROVINCE_WIDE_ROLES)
+    or _in_opd(caps, _opd_of(obj), "editor", "approver"),
+    "release.edit": lambda caps, obj: _in_opd(caps, _opd_of(obj), "editor", "approver"),
     # Pauses, blackout windows, accounts and approval chains: Diskominfo admins.
     "sending.control": lambda caps, _obj: _has_role(caps, "admin"),
     # What the sandbox "sent" (demo and unconfigured channels): any staff member.
@@ -123,6 +127,8 @@ RULES: dict[str, Rule] = {
     or _in_opd(caps, _opd_of(obj), "editor", "approver"),
     "dataset.update": lambda caps, obj: _has_role(caps, "admin", "walidata")
     or _in_opd(caps, _opd_of(obj), "editor", "approver"),
+    # An OPD's press settings (release numbering, public contact card): its approvers, and admins.
+    "press.settings": lambda caps, obj: _has_role(caps, "admin") or _in_opd(caps, _opd_of(obj), "approver"),
     # The managed vocabularies (beats) and the outlet register.
     "vocabulary.manage": lambda caps, _obj: _has_role(caps, "admin"),
 }

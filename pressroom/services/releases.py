@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import exists, func, insert, literal, or_, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, object_session, selectinload
 
 from pressroom import clock
 from pressroom.i18n import _l
@@ -124,8 +124,20 @@ def approval_content(release: PressRelease) -> dict[str, Any]:
         "post": release.post_id,
         "correction": [release.corrects_id, release.correction_note],
         "audience": normalised_audience(release.audience),
+        "list_members": _list_members(release),
         "opd_id": release.opd_id,
     }
+
+
+def _list_members(release: PressRelease) -> list[int]:
+    """Who is on a saved list the release goes to: changing the list after approval clears it."""
+    audience = normalised_audience(release.audience)
+    session = object_session(release)
+    if audience["base"] != "list" or not audience["list_id"] or session is None:
+        return []
+    from pressroom.services import audience_lists
+
+    return sorted(session.scalars(audience_lists.member_ids_query(audience["list_id"])))
 
 
 PressRelease.approval_content = approval_content  # the approval mechanism's protocol
@@ -434,10 +446,9 @@ def _audience_ids(opd_id: int, audience: dict[str, Any]):
         query = query.where(exists().where(JournalistOpd.journalist_id == Journalist.id,
                                            JournalistOpd.opd_id == opd_id, JournalistOpd.following))
     elif audience["base"] == "list":
-        from pressroom.models import AudienceListMember
+        from pressroom.services import audience_lists
 
-        query = query.where(exists().where(AudienceListMember.journalist_id == Journalist.id,
-                                           AudienceListMember.list_id == (audience["list_id"] or 0)))
+        query = query.where(Journalist.id.in_(audience_lists.member_ids_query(audience["list_id"] or 0)))
     if audience["beats"]:
         query = query.where(exists().where(JournalistBeat.journalist_id == Journalist.id,
                                            JournalistBeat.beat_id.in_(audience["beats"])))
@@ -596,9 +607,9 @@ def queue_deliveries(session: Session, release: PressRelease) -> int:
 # Numbering ------------------------------------------------------------------------------------
 def get_profile(session: Session, opd_id: int) -> PressProfile:
     """The OPD's press settings (defaults when none were saved)."""
-    return session.get(PressProfile, opd_id) or PressProfile(
-        opd_id=opd_id, number_pattern=numbering.DEFAULT_PATTERN, classification="480", contact_name="",
-        contact_position="", contact_phone="", contact_email="", address="", website="")
+    from pressroom.services import press_profiles
+
+    return press_profiles.get_profile(session, opd_id)
 
 
 def _next_sequence(session: Session, opd_id: int, year: int) -> int:

@@ -52,6 +52,16 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(api_web.bp)
     from pressroom.web.data_public import bp as data_public_bp
     app.register_blueprint(data_public_bp)
+    from pressroom.web.newsroom import bp as newsroom_bp
+    app.register_blueprint(newsroom_bp)
+    from pressroom.web.press_admin import bp as press_admin_bp
+    from pressroom.web.webhooks import bp as webhooks_bp
+    app.register_blueprint(press_admin_bp)
+    app.register_blueprint(webhooks_bp)
+    from pressroom.web.press_self import bp as press_self_bp
+    app.register_blueprint(press_self_bp)
+    from pressroom.web.releases import bp as releases_bp
+    app.register_blueprint(releases_bp)
     security.register_token_endpoints(app)
 
     @app.context_processor
@@ -65,9 +75,9 @@ def init_app(app: Flask) -> None:
             return can(current_user, action, obj)
 
         def page_url(number: int) -> str:
-            args = request.args.to_dict()
-            args["page"] = number
-            return url_for(request.endpoint, **(request.view_args or {}), **args)
+            # The view's own arguments win over a query argument of the same name (?opd_code=…).
+            args = {**request.args.to_dict(), **(request.view_args or {}), "page": number}
+            return url_for(request.endpoint, **args)
 
         return {
             "can": user_can,
@@ -94,6 +104,15 @@ def init_app(app: Flask) -> None:
         from flask_babel import get_locale
 
         return formatting.number(value, str(get_locale()), decimals=decimals)
+
+    @app.template_filter("markdown")
+    def _markdown(value):
+        """Markdown from a person, rendered and sanitised (press/markdown.py)."""
+        from markupsafe import Markup
+
+        from pressroom.press.markdown import render_body
+
+        return Markup(render_body(value))  # render_body sanitises with nh3
 
     def _error(template: str, status: int, message=None):
         g.error_message = message

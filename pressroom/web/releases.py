@@ -100,8 +100,11 @@ def index():
     rows = db.session.scalars(query).all()
     outcomes = {r.id: releases.outcome(db.session, r) for r in rows if r.frozen_at}
     can_write = bool(working_opd_ids(current_user))
+    settings_opds = [o for o in db.session.scalars(select(Opd).where(
+        Opd.id.in_(working_opd_ids(current_user) or {0})).order_by(Opd.short_name))
+        if can(current_user, "press.settings", o)]
     return render_template("releases/index.html", releases=rows, outcomes=outcomes,
-                           waiting=_waiting_for_me(), can_write=can_write)
+                           waiting=_waiting_for_me(), can_write=can_write, settings_opds=settings_opds)
 
 
 # The composer ---------------------------------------------------------------------------------

@@ -42,6 +42,9 @@ their incoming-message webhook bodies (``inbound(…)``).
 
 ``WebhookSink`` records what is posted to it (and answers with ``handler`` when given one).
 
+``FakeWhatsAppCloud(latency=0.05)`` answers every request after that many seconds, like the
+real API across a network (benchmarks); the default, 0, answers at once.
+
 Every request is recorded (``requests``). Independent of Pressroom on purpose: it imports
 nothing from ``pressroom``.
 """
@@ -218,8 +221,11 @@ class FakeWhatsAppCloud(_LocalServer):
         verified_name: str = "Diskominfo Jateng (uji)",
         quality_rating: str = "GREEN",
         templates: dict[str, Template] | None = None,
+        latency: float = 0.0,
     ):
         self.version = version
+        #: Seconds every request waits before it is answered (a network round trip's worth).
+        self.latency = latency
         self.phone_number_id, self.waba_id = phone_number_id, waba_id
         self.access_token, self.app_secret = access_token, app_secret
         self.display_phone_number, self.verified_name = display_phone_number, verified_name
@@ -317,6 +323,8 @@ class FakeWhatsAppCloud(_LocalServer):
         is_send = request.method == "POST" and parts == [self.version, self.phone_number_id, "messages"]
         kind, options = self._take_fault() if is_send else (None, {})
         record.fault = kind
+        if self.latency > 0:
+            self._stopping.wait(self.latency)
         if kind == "slow":
             self._stopping.wait(options["delay"])
         elif kind == "503":

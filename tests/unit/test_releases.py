@@ -223,3 +223,23 @@ def test_bad_input_changes_nothing(session, world):
     assert {"headline", "contact_phone", "channels"} <= set(caught.value.errors)
     session.rollback()
     assert session.scalar(select(func.count()).select_from(PressRelease)) == before
+
+
+def test_changing_a_saved_lists_members_after_approval_clears_it(session, world):
+    from pressroom.models import AudienceList, AudienceListMember
+
+    opd, editor, head = world
+    first = journalist(session, editor, opd, follow=False)
+    later = journalist(session, editor, opd, follow=False)
+    saved = AudienceList(opd_id=opd.id, name="Daftar", created_by_id=editor.id)
+    session.add(saved)
+    session.flush()
+    session.add(AudienceListMember(list_id=saved.id, journalist_id=first.id))
+    session.commit()
+    release, *_ = approved_release(
+        session, None, opd, editor=editor, head=head, audience={"base": "list", "list_id": saved.id}
+    )
+    assert approvals.still_approved(release)
+    session.add(AudienceListMember(list_id=saved.id, journalist_id=later.id))
+    session.commit()
+    assert not approvals.still_approved(release)  # the dispatcher's gate will cancel its sends

@@ -148,9 +148,66 @@ EXPECTATIONS: dict[str, object] = {
     "datasets.preview": frozenset({"editor"}),
     "datasets.confirm": frozenset({"editor"}),
     "datasets.cancel": frozenset({"editor"}),
+    # The public newsroom: anyone (a release not yet public is 404 for everyone).
+    "newsroom.index": PUBLIC,
+    "newsroom.release_short": PUBLIC,
+    "newsroom.release": PUBLIC,
+    "newsroom.release_pdf": PUBLIC,
+    "newsroom.feed": PUBLIC,
+    "newsroom.opd": PUBLIC,
+    "newsroom.opd_feed": PUBLIC,
+    "newsroom.opd_vcard": PUBLIC,
     # The push API takes a per-OPD token, never the session; its description is public.
     "api.push_version": TOKEN,
     "api.openapi": PUBLIC,
+    # WhatsApp provider webhooks: a signature (Cloud API) or shared secret (gateways), never the
+    # session; without one, refused (403) for everyone.
+    "webhooks.whatsapp_subscribe": SIGNED,
+    "webhooks.whatsapp_events": SIGNED,
+    "webhooks.fonnte_status": SIGNED,
+    "webhooks.wablas_status": SIGNED,
+    # Press settings of OPD A: its approvers (acting ones too) and admins.
+    "press_admin.settings": frozenset({"approver", "acting_approver", "admin"}),
+    # Saved audience lists: the page lists those of the OPDs one works in; OPD A's list is kept
+    # by OPD A's editors and approvers.
+    "press_admin.lists": DIRECTORY,
+    "press_admin.list_detail": OPD_A_WRITERS,
+    # A journalist's own signed links (no login): the token in the URL decides; a bad token is a
+    # 404 for everyone, whatever the cookie. What goes beyond unsubscribing asks for a one-time
+    # code first (tests/web/test_press_self.py).
+    "releases.index": STAFF,
+    "releases.new": OPD_STAFF,
+    "releases.register": STAFF,
+    "releases.detail": OPD_READERS,
+    "releases.edit": OPD_A_WRITERS,
+    "releases.add_photo": OPD_A_WRITERS,
+    "releases.remove_photo": OPD_A_WRITERS,
+    "releases.add_attachment": OPD_A_WRITERS,
+    "releases.remove_attachment": OPD_A_WRITERS,
+    "releases.add_infographic": OPD_A_WRITERS,
+    "releases.remove_infographic": OPD_A_WRITERS,
+    "releases.submit": OPD_A_WRITERS,
+    "releases.withdraw": OPD_A_WRITERS,
+    "releases.correct": OPD_A_WRITERS,
+    "releases.approve": frozenset({"approver", "acting_approver"}),
+    "releases.reject": frozenset({"approver", "acting_approver"}),
+    "press_self.unsubscribe_page": PUBLIC,
+    "press_self.unsubscribe": PUBLIC,
+    "press_self.home": PUBLIC,
+    "press_self.send_code": PUBLIC,
+    "press_self.verify": PUBLIC,
+    "press_self.sign_out": PUBLIC,
+    "press_self.preferences": PUBLIC,
+    "press_self.access": PUBLIC,
+    "press_self.access_json": PUBLIC,
+    "press_self.erasure": PUBLIC,
+    "press_self.consent": PUBLIC,
+    "press_self.consent_answer": PUBLIC,
+    "press_self.rsvp": PUBLIC,
+    "press_self.rsvp_answer": PUBLIC,
+    # Asking a contact for consent: directory staff; open erasure requests: admins (PDP).
+    "journalists.consent_request": DIRECTORY,
+    "journalists.erasure_requests": ADMIN,
 }
 
 
@@ -191,6 +248,10 @@ def world(app, factory, storage):
                               subject_id=post.id, opd_id=opd_a.id, account_id=account.id)
     stop = sending.add_stop(factory.session, people["admin"], kind="pause", opd_id=opd_b.id, reason="uji",
                             starts_at=None, ends_at=None)
+    from pressroom.services import audience_lists
+
+    audience = audience_lists.create_list(factory.session, people["editor"], opd_a, "Daftar Uji")
+    audience_lists.add_members(factory.session, people["editor"], audience, [journalist.id])
     factory.session.commit()
     storage.put("probe/file.txt", b"hello", public=True)
     storage.put("probe/private.txt", b"secret")
@@ -202,6 +263,8 @@ def world(app, factory, storage):
     appointment = factory.acting(target, opd_b, title="Kepala Dinas B", starts_in=timedelta(days=30))
     public_dataset = _public_dataset(factory, opd_a, people["editor"], people["walidata"])
     staff_data = _staff_dataset(factory, storage, opd_a, people["editor"])
+    release = _public_release(factory, opd_a, people["editor"])
+    release_files = _release_files(factory, storage, release, staff_data["dataset_image_id"])
     args = {
         "opd_id": opd_a.id,
         "user_id": target.id,
@@ -222,9 +285,22 @@ def world(app, factory, storage):
         "batch_id": batch.id,
         "dataset_slug": public_dataset.slug,
         "version_number": 1,
+        "release_id": release.id,
+        "release_slug": release.slug,
+        "opd_code": opd_a.code,
+        "list_id": audience.id,
+        # The world journalist's personal-page link (the other link purposes read it as forged).
+        "token": _self_token(app, journalist.id),
         **staff_data,
+        **release_files,
     }
     return people, args
+
+
+def _self_token(app, journalist_id: int) -> str:
+    from pressroom.services import press_links
+
+    return press_links.make_token(app.config["SECRET_KEY"], "self", press_links.LinkClaims(journalist_id))
 
 
 def _public_dataset(factory, opd, editor, walidata):
@@ -239,6 +315,34 @@ def _public_dataset(factory, opd, editor, walidata):
     assert datasets.decide_publication(factory.session, walidata, dataset, approve=True)
     factory.session.commit()
     return dataset
+
+
+def _public_release(factory, opd, editor):
+    """A release on the public newsroom, for its URLs."""
+    from pressroom import clock
+    from pressroom.models import PressRelease
+
+    release = PressRelease(opd_id=opd.id, author_id=editor.id, state="approved", headline="Rilis Uji",
+                           slug="rilis-uji", number="480/1/DINA/III/2026", approved_at=clock.now(),
+                           public_from=clock.now() - timedelta(minutes=1))
+    factory.session.add(release)
+    factory.session.commit()
+    return release
+
+
+def _release_files(factory, storage, release, dataset_image_id: int) -> dict:
+    """A photo, a PDF attachment and an infographic on the world's release (staff URLs)."""
+    from pressroom.models import ReleaseAttachment, ReleaseInfographic, ReleasePhoto
+
+    storage.put("press/probe.jpg", _png(), public=True)
+    photo = ReleasePhoto(release_id=release.id, storage_key="press/probe.jpg", thumb_key="press/probe.jpg",
+                         width=40, height=40, size_bytes=10, sha256="0" * 64, caption="Foto", alt_text="Foto")
+    attachment = ReleaseAttachment(release_id=release.id, storage_key="press/probe.pdf", filename="probe.pdf",
+                                   size_bytes=10, sha256="1" * 64)
+    item = ReleaseInfographic(release_id=release.id, dataset_image_id=dataset_image_id)
+    factory.session.add_all([photo, attachment, item])
+    factory.session.commit()
+    return {"photo_id": photo.id, "attachment_id": attachment.id, "item_id": item.id}
 
 
 def _staff_dataset(factory, storage, opd, editor) -> dict:
