@@ -230,8 +230,9 @@ def shared_parts(config: Mapping[str, Any], storage: LocalStorage, release: Pres
 
 
 def first_name(journalist: Journalist | None) -> str:
-    name = (journalist.full_name or "").strip() if journalist is not None else ""
-    return name.split()[0] if name else "Rekan wartawan"
+    from pressroom.services.journalist_self import first_name as own
+
+    return (own(journalist) if journalist is not None else "") or "Rekan wartawan"
 
 
 def press_message(config: Mapping[str, Any], storage: LocalStorage, *, delivery_id: int,

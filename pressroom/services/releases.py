@@ -51,7 +51,7 @@ from pressroom.models import (
 from pressroom.models.alert import AUDIENCE_CHANNELS, RELEASE_KINDS
 from pressroom.models.journalist import DEWAN_PERS_STATES, OUTLET_TYPES
 from pressroom.press import numbering
-from pressroom.services import ValidationError, approvals, audit, outbox
+from pressroom.services import ValidationError, approvals, audit, journalist_self, outbox
 from pressroom.services.contact_points import ContactError, normalise_email, normalise_phone
 from pressroom.storage import LocalStorage
 
@@ -423,20 +423,9 @@ def remove_infographic(session: Session, user: User, release: PressRelease, item
 
 
 # The audience ---------------------------------------------------------------------------------
-def _usable_email(journalist: Journalist) -> str | None:
-    usable = [e for e in journalist.emails if e.bouncing_at is None]
-    usable.sort(key=lambda e: (e.is_shared, e.id))
-    return usable[0].address if usable else None
-
-
-def _usable_phone(journalist: Journalist) -> str | None:
-    usable = [p for p in journalist.phones if p.whatsapp_capable]
-    usable.sort(key=lambda p: (p.is_shared, p.id))
-    return usable[0].e164 if usable else None
-
-
 def address_for(journalist: Journalist, channel: str) -> str | None:
-    return _usable_email(journalist) if channel == "email" else _usable_phone(journalist)
+    """Where a press alert goes on ``channel`` (the journalist's own page uses the same rule)."""
+    return journalist_self.address_for(journalist, channel)
 
 
 def _audience_ids(opd_id: int, audience: dict[str, Any]):
