@@ -18,6 +18,16 @@ from pressroom.models.alert import (
 )
 from pressroom.models.approval import ApprovalDecision, Notification
 from pressroom.models.audit import AuditEntry
+from pressroom.models.complaint import (
+    AnswerTemplate,
+    Complaint,
+    ComplaintCategory,
+    ComplaintEvent,
+    ComplaintPhoto,
+    ComplaintRollup,
+    Holiday,
+    WorkingHoursPeriod,
+)
 from pressroom.models.dataset import ApiToken, Dataset, DatasetImage, DatasetVersion
 from pressroom.models.journalist import (
     Beat,
@@ -44,6 +54,14 @@ from pressroom.models.user import (
 )
 
 __all__ = [
+    "AnswerTemplate",
+    "Complaint",
+    "ComplaintCategory",
+    "ComplaintEvent",
+    "ComplaintPhoto",
+    "ComplaintRollup",
+    "Holiday",
+    "WorkingHoursPeriod",
     "AudienceList",
     "AudienceListMember",
     "ConsentRequest",

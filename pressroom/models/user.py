@@ -12,8 +12,9 @@ from pressroom.db import Base
 from pressroom.models.opd import Opd
 
 #: Roles a membership can carry. ``admin``, ``walidata`` and ``viewer`` reach across OPDs;
-#: ``editor`` and ``approver`` work inside the membership's OPD.
-ROLES = ("admin", "walidata", "viewer", "editor", "approver")
+#: ``editor`` and ``approver`` work inside the membership's OPD. Lapor Gub: a ``verifier`` (Diskominfo)
+#: checks every report and sees reporters' identities; an ``officer`` answers the reports of its OPD.
+ROLES = ("admin", "walidata", "viewer", "editor", "approver", "verifier", "officer")
 PROVINCE_WIDE_ROLES = frozenset({"admin", "walidata", "viewer"})
 #: Position levels (eselon in plain words): staff, head of division, head of agency.
 LEVELS = ("staf", "kabid", "kepala")

@@ -79,6 +79,13 @@ def _opd_of(obj) -> Opd | int:
     return obj.opd_id
 
 
+def _complaint_opd(obj) -> Opd | int | None:
+    """The OPD a report was disposed to (None before disposition); an OPD or id as is."""
+    if obj is None:
+        return None
+    return obj if isinstance(obj, Opd | int) else obj.opd_id
+
+
 Rule = Callable[[list[Capacity], object], bool]
 
 #: Every action Pressroom checks, and who may do it. Later features add their actions here.
@@ -129,6 +136,16 @@ RULES: dict[str, Rule] = {
     or _in_opd(caps, _opd_of(obj), "editor", "approver"),
     # An OPD's press settings (release numbering, public contact card): its approvers, and admins.
     "press.settings": lambda caps, obj: _has_role(caps, "admin") or _in_opd(caps, _opd_of(obj), "approver"),
+    # Lapor Gub. Verifiers (Diskominfo) and admins see every report and reporters' identities;
+    # an OPD's officers and approvers see and answer the reports disposed to it.
+    "complaint.verify": lambda caps, _obj: _has_role(caps, "verifier", "admin"),
+    "complaint.identity": lambda caps, _obj: _has_role(caps, "verifier", "admin"),
+    "complaint.queue": lambda caps, _obj: _has_role(caps, "verifier", "admin", "officer", "approver"),
+    "complaint.view": lambda caps, obj: _has_role(caps, "verifier", "admin")
+    or (_complaint_opd(obj) is not None and _in_opd(caps, _complaint_opd(obj), "officer", "approver")),
+    "complaint.answer": lambda caps, obj: _has_role(caps, "verifier", "admin")
+    or (_complaint_opd(obj) is not None and _in_opd(caps, _complaint_opd(obj), "officer", "approver")),
+    "complaint.manage": lambda caps, _obj: _has_role(caps, "admin"),
     # The managed vocabularies (beats) and the outlet register.
     "vocabulary.manage": lambda caps, _obj: _has_role(caps, "admin"),
 }

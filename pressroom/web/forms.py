@@ -34,6 +34,8 @@ ROLE_LABELS = {
     "viewer": _l("Viewer (read only)"),
     "editor": _l("Editor (OPD staff)"),
     "approver": _l("Approver (OPD head or Kabid)"),
+    "verifier": _l("Lapor Gub verifier (sees reporters' identities)"),
+    "officer": _l("Lapor Gub officer (answers the OPD's reports)"),
 }
 LEVEL_LABELS = {"staf": _l("Staff"), "kabid": _l("Head of division (Kabid)"), "kepala": _l("Head (Kepala)")}
 KIND_LABELS = {
