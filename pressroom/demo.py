@@ -75,6 +75,11 @@ USERS = [
     ("humas.editor", "Arif Budiman Santosa (demo)", "BIROUMUM", "editor", "Pranata Humas", "staf"),
     ("humas.kepala", "Ratna Dewi Kartika (demo)", "BIROUMUM", "approver", "Kepala Biro Umum",
      "kepala"),
+    # Lapor Gub: a verifier at Diskominfo and an officer (PIC) in two OPDs.
+    ("lapor.verifikator", "Maya Kartikasari (demo)", "DISKOMINFO", "verifier",
+     "Verifikator Lapor Gub", "staf"),
+    ("pu.petugas", "Bayu Aji Nugroho (demo)", "DPUBMCK", "officer", "Petugas Pengaduan", "staf"),
+    ("sehat.petugas", "Indah Permatasari (demo)", "DINKES", "officer", "Petugas Pengaduan", "staf"),
 ]
 
 #: The Kabid of Distanbun acts as Plh. head while the head is away (for a week from seeding).

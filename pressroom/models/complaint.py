@@ -103,6 +103,9 @@ class Complaint(Base):
     #: Reminders and escalations already sent: {"first_response": "2026-..", ...}.
     reminders: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    #: HMAC of the client address (behind the proxy) that sent a web report: flood limits
+    #: count by it; the address itself is never stored.
+    client_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
 

@@ -197,6 +197,7 @@ def submit(
     officer: User | None = None,
     need_details: bool = True,
     received_at: datetime | None = None,
+    client_hash: str | None = None,
 ) -> tuple[Complaint, str]:
     """Receive a report; return it and its PIN (shown once, and sent to the reporter)."""
     values = _validate(session, data, need_details=need_details)
@@ -208,6 +209,7 @@ def submit(
         received_at=now,
         clock_start_at=calendar.clock_start(now),
         created_by_id=officer.id if officer else None,
+        client_hash=client_hash,
         **values,
     )
     pin = f"{secrets.randbelow(10**6):06d}"

@@ -105,6 +105,7 @@ def upgrade() -> None:
     sa.Column('last_inbound_at', pressroom.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('reminders', sa.JSON(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('client_hash', sa.String(length=64), nullable=True),
     sa.Column('created_at', pressroom.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', pressroom.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['category_id'], ['complaint_category.id'], name=op.f('fk_complaint_category_id_complaint_category')),
@@ -119,6 +120,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('tracking_id', name=op.f('uq_complaint_tracking_id'))
     )
     with op.batch_alter_table('complaint', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_complaint_client_hash'), ['client_hash'], unique=False)
         batch_op.create_index('ix_complaint_opd_state', ['opd_id', 'state'], unique=False)
         batch_op.create_index('ix_complaint_received', ['received_at'], unique=False)
         batch_op.create_index('ix_complaint_state', ['state'], unique=False)
@@ -185,6 +187,7 @@ def downgrade() -> None:
     op.drop_table('complaint_answer_template')
     with op.batch_alter_table('complaint', schema=None) as batch_op:
         batch_op.drop_index('ix_complaint_state')
+        batch_op.drop_index(batch_op.f('ix_complaint_client_hash'))
         batch_op.drop_index('ix_complaint_received')
         batch_op.drop_index('ix_complaint_opd_state')
 
