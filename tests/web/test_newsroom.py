@@ -171,7 +171,7 @@ def test_only_approved_releases_whose_time_has_come_are_public(client, desk, ses
             for url in (path, f"/pers/{release.id}", f"{path}.pdf"):
                 assert client.get(url).status_code == 404, (why, url)
             assert release.headline not in listing and release.headline not in opd_page, why
-        assert "1 release" in listing  # the count is of public releases only
+        assert "1 siaran pers" in listing  # the count is of public releases only
         assert client.get("/pers/999999/tidak-ada").status_code == 404
 
 
@@ -347,7 +347,7 @@ def test_link_previews_carry_absolute_addresses(client, full_release, desk, sess
         assert meta["og:image:alt"] == CHART_ALT
         assert meta["twitter:card"] == "summary_large_image" and meta["twitter:image"] == meta["og:image"]
         assert meta["article:published_time"] == full_release.public_from.isoformat()
-        assert f'<link rel="alternate" type="application/atom+xml" title="Press releases (Atom)" ' \
+        assert f'<link rel="alternate" type="application/atom+xml" title="Siaran pers (Atom)" ' \
                f'href="{PUBLIC_URL}/pers/feed.atom">' in page
         assert f'href="{PUBLIC_URL}/pers/opd/DISTANPANGAN/feed.atom"' in page
 
