@@ -120,6 +120,44 @@ class Config:
     WHATSAPP_VERIFY_TOKEN = env("WHATSAPP_VERIFY_TOKEN", "")
     WHATSAPP_APP_SECRET = env("WHATSAPP_APP_SECRET", "")
     WHATSAPP_GATEWAY_WEBHOOK_SECRET = env("WHATSAPP_GATEWAY_WEBHOOK_SECRET", "")
+    #: Hosts a gateway's media link (a citizen's photo) may point at although private or loopback.
+    WHATSAPP_MEDIA_ALLOW = env("WHATSAPP_MEDIA_ALLOW", "")
+    #: The business's own WhatsApp numbers (comma-separated, E.164 or digits): inbound messages
+    #: from them are never taken as Lapor Gub reports (a gateway's own device is always skipped).
+    WHATSAPP_OWN_NUMBERS = env("WHATSAPP_OWN_NUMBERS", "")
+    #: The approved template (utility, language "id"; body {{1}} tracking ID, {{2}} the citizen-facing
+    #: status) that tells a Lapor Gub reporter of a change more than 24 hours after they last wrote.
+    LAPOR_WHATSAPP_TEMPLATE = env("LAPOR_WHATSAPP_TEMPLATE", "balasan_aduan")
+    #: Lapor Gub, the public complaint channel: its display name; flood limits on web reports (per
+    #: contact — email or WhatsApp number — per 24 hours, per client address per hour; the address is
+    #: only kept as an HMAC); and guess throttling on the status page: wrong PINs per tracking ID and
+    #: unknown IDs or wrong PINs per client address, within the window (minutes). Throttle rows share
+    #: the login-throttle table; the purge tick must keep them for this window too.
+    LAPOR_NAME = env("LAPOR_NAME", "Lapor Gub")
+    LAPOR_MAX_PER_CONTACT_DAY = env_int("LAPOR_MAX_PER_CONTACT_DAY", 5)
+    LAPOR_MAX_PER_CLIENT_HOUR = env_int("LAPOR_MAX_PER_CLIENT_HOUR", 10)
+    LAPOR_MAX_PIN_FAILURES = env_int("LAPOR_MAX_PIN_FAILURES", 10)
+    LAPOR_MAX_LOOKUP_FAILURES = env_int("LAPOR_MAX_LOOKUP_FAILURES", 30)
+    LAPOR_GUESS_WINDOW_MINUTES = env_int("LAPOR_GUESS_WINDOW_MINUTES", 60)
+    #: Open311 GeoReport v2 (/open311/v2/): the API keys that may post service requests
+    #: (comma-separated; empty: posting is refused, reading needs no key), and who to ask for one
+    #: (the discovery document's contact).
+    LAPOR_OPEN311_API_KEYS = env("LAPOR_OPEN311_API_KEYS", "")
+    LAPOR_OPEN311_CONTACT = env("LAPOR_OPEN311_CONTACT",
+                                "Diskominfo Provinsi Jawa Tengah (Lapor Gub), ppid@example.invalid")
+    #: The OPD (code) whose data centre keeps the monthly "Statistik Lapor Gub" dataset.
+    LAPOR_STATS_OPD = env("LAPOR_STATS_OPD", "DISKOMINFO")
+    #: Lapor Gub office hours (WIB, "HH:MM-HH:MM"): working-day clocks of a report received
+    #: outside them start at the next working morning, and SLA reminders go out only within them
+    #: (unless a report is urgent). Periods with other hours (Ramadan) and the days off are kept in
+    #: the app (/app/lapor/atur).
+    LAPOR_OFFICE_HOURS = env("LAPOR_OFFICE_HOURS", "08:00-16:00")
+    #: SLA reminders: the PIC (or the OPD's officers, or the verifiers) is reminded this many hours
+    #: before a clock runs out; the OPD head and the admins get an escalation this many hours after
+    #: both the deadline and the reminder; the tick looks every LAPOR_REMINDER_INTERVAL_SECONDS.
+    LAPOR_REMIND_BEFORE_HOURS = env_int("LAPOR_REMIND_BEFORE_HOURS", 4)
+    LAPOR_ESCALATE_AFTER_HOURS = env_int("LAPOR_ESCALATE_AFTER_HOURS", 4)
+    LAPOR_REMINDER_INTERVAL_SECONDS = env_int("LAPOR_REMINDER_INTERVAL_SECONDS", 300)
     #: The approved WhatsApp template (utility/authentication category, one body parameter: the text)
     #: that carries notices to journalists — one-time codes, unsubscribe confirmations, consent
     #: requests — so the Cloud API delivers them outside the 24-hour window; and its language.

@@ -43,6 +43,12 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
                       id="poll_sources", seconds=60, next_run_time=clock.now())
     scheduler.add_job(ticks.draft_series_posts, "interval", args=[app], kwargs={"owner": owner},
                       id="draft_series_posts", seconds=60, next_run_time=clock.now())
+    # Lapor Gub: SLA reminders and escalations; closing reports the reporter left silent.
+    scheduler.add_job(ticks.remind_complaints, "interval", args=[app], id="remind_complaints",
+                      seconds=app.config["LAPOR_REMINDER_INTERVAL_SECONDS"], next_run_time=clock.now())
+    # Lapor Gub's monthly statistics to the data centre: daily at 06:30 WIB, so on the 1st (once a month).
+    scheduler.add_job(ticks.publish_complaint_statistics, "cron", args=[app],
+                      id="publish_complaint_statistics", hour=23, minute=30)
     # 06:00 WIB, before the working day: admins read the warnings with their morning messages.
     scheduler.add_job(ticks.check_accounts, "cron", args=[app], id="check_accounts", hour=23, minute=0)
     scheduler.add_job(ticks.maintain_database, "interval", args=[app], id="maintain_database", hours=6,

@@ -13,8 +13,10 @@ log = logging.getLogger("pressroom.jobs")
 
 
 def purge_login_throttle(app: Flask) -> int:
-    """Delete failed-login rows older than the throttle window: they can block no one."""
-    window = timedelta(minutes=app.config["LOGIN_WINDOW_MINUTES"])
+    """Delete throttle rows older than the longest window that reads them (failed logins;
+    Lapor Gub's wrong PINs and unknown tracking IDs): they can block no one."""
+    window = timedelta(minutes=max(app.config["LOGIN_WINDOW_MINUTES"],
+                                   app.config.get("LAPOR_GUESS_WINDOW_MINUTES") or 0))
     session = app.extensions["db"].new_session()
     try:
         removed = purge_login_attempts(session, older_than=window)
@@ -117,14 +119,13 @@ def render_versions(app: Flask, *, owner: str, limit: int = 4) -> int:
 def poll_sources(app: Flask, *, owner: str, limit: int = 5) -> int:
     """Fetch datasets whose source is due (outside any transaction), ingest what changed, and
     schedule the next poll. A source that fails or sends a bad table changes no version."""
-    from pressroom.services.dataset_schedule import next_poll_time
-
     from jobs.claim import claim
     from pressroom import clock
     from pressroom.datasets import sources
     from pressroom.datasets.errors import DatasetInputError
     from pressroom.models import Dataset
     from pressroom.services import datasets
+    from pressroom.services.dataset_schedule import next_poll_time
 
     database = app.extensions["db"]
     table = Dataset.__table__
@@ -192,12 +193,11 @@ def draft_series_posts(app: Flask, *, owner: str, limit: int = 5) -> int:
     """Recurring series: when a dataset's series is due, draft a post from its latest version
     and submit it for approval. Never approved here: an official account posts nothing no
     person saw."""
-    from pressroom.services.dataset_schedule import next_series_time
-
     from jobs.claim import claim
     from pressroom import clock
     from pressroom.models import Dataset, User
     from pressroom.services import datasets, posts, renders
+    from pressroom.services.dataset_schedule import next_series_time
 
     database = app.extensions["db"]
     table = Dataset.__table__
@@ -237,3 +237,62 @@ def draft_series_posts(app: Flask, *, owner: str, limit: int = 5) -> int:
         finally:
             session.close()
     return drafted
+
+
+def remind_complaints(app: Flask) -> dict[str, int]:
+    """Lapor Gub: SLA reminders and escalations (in office hours unless a report is urgent), and
+    closing resolved reports whose reporter stayed silent for 10 working days. Each report is
+    decided again and committed on its own under its row lock, so several workers never send the
+    same reminder twice (services/complaint_reminders.py)."""
+    from pressroom.services import complaint_reminders as reminders
+    from pressroom.services import workcal
+
+    database = app.extensions["db"]
+    counts = {"reminders": 0, "escalations": 0, "closed": 0}
+    with app.app_context():  # notifications are rendered in each recipient's language
+        reader = database.session_factory(bind=database.engine.execution_options(sqlite_begin="DEFERRED"))
+        try:
+            work = reminders.find_work(reader, app.config)
+            calendar = workcal.load(reader, app.config)
+        finally:
+            reader.close()
+        closing = set(work.close)
+        for complaint_id in work.close + work.remind:
+            session = database.new_session()
+            try:
+                if complaint_id in closing:
+                    counts["closed"] += reminders.close_if_silent(session, complaint_id, app.config,
+                                                                  calendar=calendar)
+                else:
+                    sent = reminders.remind(session, complaint_id, app.config, calendar=calendar)
+                    counts["reminders"] += sent.reminders
+                    counts["escalations"] += sent.escalations
+                session.commit()
+            except Exception:  # noqa: BLE001 - one broken report must not stop the others
+                session.rollback()
+                log.exception("Lapor Gub reminders for report %s failed", complaint_id)
+            finally:
+                session.close()
+    if any(counts.values()):
+        log.info("Lapor Gub: %(reminders)d reminders, %(escalations)d escalations, %(closed)d closed", counts)
+    return counts
+
+
+def publish_complaint_statistics(app: Flask) -> int | None:
+    """Lapor Gub: once a month, last month's statistics become a version of the data centre's
+    "Statistik Lapor Gub" dataset (then the render tick draws it and drafts the post for
+    approval). Runs daily; a month already ingested is never ingested again, so the first run
+    after the month turns does it and a worker that was down catches up. Returns the new
+    version's number, or None when there was nothing to do."""
+    from pressroom.services import complaint_stats
+
+    session = app.extensions["db"].new_session()
+    try:
+        result = complaint_stats.publish_month(session, app.config)
+        session.commit()
+    finally:
+        session.close()
+    if result is None or result.version is None:
+        return None
+    log.info("Lapor Gub statistics: dataset version %s (%s)", result.version.number, result.status)
+    return result.version.number

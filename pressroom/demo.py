@@ -172,6 +172,11 @@ def seed_demo(app: Flask) -> int:
 
         added += seed_press(session, by_code, {e.split("@")[0]: u for e, u in by_email.items()
                                                if e.endswith("@" + DOMAIN)})
+        from pressroom.demo_complaints import seed_complaints
+
+        added += seed_complaints(session, by_code, {e.split("@")[0]: u for e, u in by_email.items()
+                                                    if e.endswith("@" + DOMAIN)},
+                                 storage=storage, config=app.config)
         session.commit()
     finally:
         session.close()

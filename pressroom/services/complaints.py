@@ -71,6 +71,17 @@ TYPE_LABELS = {
 }
 
 
+#: States never shown publicly, whatever the review said.
+NOT_PUBLIC_STATES = ("received", "rejected", "duplicate")
+
+
+def public_condition():
+    """``Complaint.is_public`` as SQL: reviewed by a verifier, not confidential, not waiting,
+    refused or merged. The one rule for the public pages and the Open311 API."""
+    return (Complaint.reviewed_at.is_not(None) & Complaint.confidential.is_(False)
+            & Complaint.state.not_in(NOT_PUBLIC_STATES))
+
+
 def citizen_status(complaint: Complaint) -> str:
     return _CITIZEN.get(complaint.state, "Menunggu")
 
@@ -196,11 +207,13 @@ def submit(
     source: str = "web",
     officer: User | None = None,
     need_details: bool = True,
+    need_contact: bool = True,
     received_at: datetime | None = None,
     client_hash: str | None = None,
 ) -> tuple[Complaint, str]:
-    """Receive a report; return it and its PIN (shown once, and sent to the reporter)."""
-    values = _validate(session, data, need_details=need_details)
+    """Receive a report; return it and its PIN (shown once, and sent to the reporter when
+    there is a contact: a citizen at the counter may have none and is told them there)."""
+    values = _validate(session, data, need_details=need_details, need_contact=need_contact)
     now = received_at or clock.now()
     calendar = workcal.load(session, config)
     complaint = Complaint(
@@ -440,6 +453,40 @@ def rebuild_rollups(session: Session) -> int:
     return count
 
 
+def count_in_rollups(session: Session, reports: Complaint | list) -> None:
+    """Count reports written without ``submit`` (a CSV import) in the rollups: their
+    contributions summed first, so each rollup row is locked and changed once, in a fixed
+    order (no deadlock with a concurrent change). ``reports`` are Complaints, or rows with
+    the same attributes (received_at, state, opd_id, category_id, region_code,
+    first_response_at)."""
+    items = [reports] if isinstance(reports, Complaint) else list(reports)
+    totals: dict[tuple[date, str, str], dict[str, Any]] = {}
+    for complaint in items:
+        contribution = _contribution(complaint)
+        for dimension, key in contribution.keys:
+            total = totals.setdefault((contribution.month, dimension, key), {
+                "received": 0, "resolved": 0, "responded": 0, "responded_24h": 0, "hours": {}})
+            total["received"] += 1
+            total["resolved"] += contribution.resolved
+            total["responded"] += contribution.responded
+            total["responded_24h"] += contribution.within_24h
+            if contribution.hours is not None:
+                bucket = str(contribution.hours)
+                total["hours"][bucket] = total["hours"].get(bucket, 0) + 1
+    for (month, dimension, key), total in sorted(totals.items()):
+        row = _rollup_row(session, month, dimension, key)
+        row.received += total["received"]
+        row.resolved += total["resolved"]
+        row.responded += total["responded"]
+        row.responded_24h += total["responded_24h"]
+        if total["hours"]:
+            hours = dict(row.response_hours or {})
+            for bucket, n in total["hours"].items():
+                hours[bucket] = hours.get(bucket, 0) + n
+            row.response_hours = hours
+    session.flush()
+
+
 # The workflow -----------------------------------------------------------------------------
 class _Change:
     """Wrap a change: the rollup moves from the report's contribution before to after."""
@@ -612,7 +659,7 @@ def hand_off(
             "Your report %(id)s is outside the province's authority and was passed to %(to)s%(ref)s. %(why)s",
             id=complaint.tracking_id,
             to=complaint.handoff_to,
-            ref=f" (ref. {complaint.handoff_reference})" if complaint.handoff_reference else "",
+            ref=" (ref. " + complaint.handoff_reference + ")" if complaint.handoff_reference else "",
             why=text,
         ),
     )

@@ -146,6 +146,12 @@ RULES: dict[str, Rule] = {
     "complaint.answer": lambda caps, obj: _has_role(caps, "verifier", "admin")
     or (_complaint_opd(obj) is not None and _in_opd(caps, _complaint_opd(obj), "officer", "approver")),
     "complaint.manage": lambda caps, _obj: _has_role(caps, "admin"),
+    # Entering a report taken at the counter or by phone: verifiers, officers and admins.
+    "complaint.intake": lambda caps, _obj: _has_role(caps, "verifier", "officer", "admin"),
+    # The leadership board (first response within 24 hours per OPD): complaint staff and the
+    # province-wide readers (Setda, pimpinan).
+    "complaint.board": lambda caps, _obj: _has_role(caps, "verifier", "admin", "officer", "approver",
+                                                    "viewer"),
     # The managed vocabularies (beats) and the outlet register.
     "vocabulary.manage": lambda caps, _obj: _has_role(caps, "admin"),
 }

@@ -62,6 +62,16 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(press_self_bp)
     from pressroom.web.releases import bp as releases_bp
     app.register_blueprint(releases_bp)
+    from pressroom.web.lapor import bp as lapor_bp
+    app.register_blueprint(lapor_bp)
+    from pressroom.web.complaints_staff import bp as complaints_staff_bp
+    app.register_blueprint(complaints_staff_bp)
+    from pressroom.web.lapor_stats import bp as lapor_stats_bp
+    from pressroom.web.open311 import bp as open311_bp
+    app.register_blueprint(lapor_stats_bp)
+    app.register_blueprint(open311_bp)
+    from pressroom.web.complaints_admin import bp as complaints_admin_bp
+    app.register_blueprint(complaints_admin_bp)
     security.register_token_endpoints(app)
 
     @app.context_processor

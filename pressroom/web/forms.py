@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -443,3 +443,73 @@ class PhotoForm(FlaskForm):
 
 class AttachmentForm(FlaskForm):
     file = FileField(_l("PDF file"), validators=[FileRequired(message=_l("Choose a file."))])
+
+
+# Lapor Gub: the officers' side (choices are filled in by the views) ---------------------------
+class ComplaintIntakeForm(FlaskForm):
+    """A report taken at the counter or by phone on a citizen's behalf."""
+
+    source = RadioField(_l("Received"), default="counter",
+                        choices=[SelectChoice("counter", _l("At the counter")),
+                                 SelectChoice("phone", _l("By phone"))])
+    type = SelectField(_l("Type"))
+    category_id = SelectField(_l("Category"), coerce=int)
+    description = TextAreaField(_l("What is reported (up to 4,000 characters)"), render_kw={"rows": 6})
+    region_code = SelectField(_l("Kabupaten/kota"))
+    kecamatan = StringField(_l("Kecamatan"), validators=[Optional(), Length(max=100)])
+    address = StringField(_l("Address or place"), validators=[Optional(), Length(max=300)])
+    latitude = StringField(_l("Latitude (optional)"), validators=[Optional(), Length(max=20)],
+                           render_kw={"inputmode": "decimal", "placeholder": "-6.9667"})
+    longitude = StringField(_l("Longitude (optional)"), validators=[Optional(), Length(max=20)],
+                            render_kw={"inputmode": "decimal", "placeholder": "110.4167"})
+    reporter_name = StringField(_l("Reporter's name"), validators=[Optional(), Length(max=150)])
+    contact = StringField(_l("Reporter's email or WhatsApp number (optional)"),
+                          validators=[Optional(), Length(max=254)], render_kw={"autocomplete": "off"})
+    anonymous = BooleanField(_l("Anonymous: hide the name and contact from the public and from the OPD"),
+                             default=True)
+    confidential = BooleanField(_l("Confidential: the report never appears on a public page"))
+    photos = MultipleFileField(_l("Photos (up to 5, JPEG or PNG)"), render_kw={"accept": "image/*"})
+
+
+class ComplaintReviewForm(FlaskForm):
+    public_description = TextAreaField(_l("Text the public may read"), render_kw={"rows": 8})
+
+
+class ComplaintRejectForm(FlaskForm):
+    reason = TextAreaField(_l("Why it is not eligible (the reporter reads this)"),
+                           validators=[Length(max=2000)], render_kw={"rows": 3})
+
+
+class ComplaintDuplicateForm(FlaskForm):
+    original = StringField(_l("Tracking ID of the original report"), validators=[Length(max=30)],
+                           render_kw={"placeholder": "LG-XXXX-XXXX", "autocomplete": "off"})
+
+
+class ComplaintHandOffForm(FlaskForm):
+    to = SelectField(_l("Passed to"))
+    reference = StringField(_l("Reference there (optional)"), validators=[Optional(), Length(max=100)])
+    explanation = TextAreaField(_l("Explanation to the reporter"), validators=[Length(max=2000)],
+                                render_kw={"rows": 3})
+
+
+class ComplaintDisposeForm(FlaskForm):
+    opd_id = SelectField(_l("OPD in charge"), coerce=int)
+    note = TextAreaField(_l("Note to the OPD (staff only)"), validators=[Optional(), Length(max=1000)],
+                         render_kw={"rows": 2})
+
+
+class ComplaintAssignForm(FlaskForm):
+    pic_user_id = SelectField(_l("Officer in charge (PIC)"), coerce=int)
+
+
+class ComplaintNoteForm(FlaskForm):
+    note_text = TextAreaField(_l("Internal note (staff only, never sent to the reporter)"),
+                              validators=[Length(max=4000)], render_kw={"rows": 3})
+
+
+class ComplaintAnswerForm(FlaskForm):
+    template_id = SelectField(_l("Answer template"), coerce=int)
+    answer_text = TextAreaField(_l("Answer (the reporter reads it)"), validators=[Length(max=8000)],
+                                render_kw={"rows": 6})
+    attachments = MultipleFileField(_l("Attachments (PDF or photos, optional)"),
+                                    render_kw={"accept": "application/pdf,image/jpeg,image/png"})

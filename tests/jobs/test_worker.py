@@ -21,7 +21,9 @@ def test_scheduler_is_utc_with_the_purge_tick(app):
 
 
 def test_purge_tick_removes_only_expired_throttle_rows(app, session):
-    window = timedelta(minutes=app.config["LOGIN_WINDOW_MINUTES"])
+    # The longest window any throttle reads (logins; Lapor Gub's PIN and tracking-ID guesses).
+    window = timedelta(minutes=max(app.config["LOGIN_WINDOW_MINUTES"],
+                                   app.config["LAPOR_GUESS_WINDOW_MINUTES"]))
     now = clock.now()
     session.add_all([
         LoginAttempt(key="ip:1", at=now - window - timedelta(minutes=1)),

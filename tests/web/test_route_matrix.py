@@ -166,6 +166,9 @@ EXPECTATIONS: dict[str, object] = {
     "webhooks.whatsapp_events": SIGNED,
     "webhooks.fonnte_status": SIGNED,
     "webhooks.wablas_status": SIGNED,
+    # Lapor Gub's inbound WhatsApp on the gateways (the Cloud API's comes on whatsapp_events).
+    "webhooks.fonnte_inbound": SIGNED,
+    "webhooks.wablas_inbound": SIGNED,
     # Press settings of OPD A: its approvers (acting ones too) and admins.
     "press_admin.settings": frozenset({"approver", "acting_approver", "admin"}),
     # Saved audience lists: the page lists those of the OPDs one works in; OPD A's list is kept
@@ -205,9 +208,62 @@ EXPECTATIONS: dict[str, object] = {
     "press_self.consent_answer": PUBLIC,
     "press_self.rsvp": PUBLIC,
     "press_self.rsvp_answer": PUBLIC,
+    # Lapor Gub for citizens: anyone, no login (a report not public is a 404 for everyone).
+    "lapor.form": PUBLIC,
+    "lapor.sent": PUBLIC,
+    "lapor.status": PUBLIC,
+    "lapor.status_with_pin": PUBLIC,
+    "lapor.confirm": PUBLIC,
+    "lapor.reports": PUBLIC,
+    "lapor.report": PUBLIC,
+    # Lapor Gub settings and the CSV import of existing reports: admins.
+    "complaints_admin.index": ADMIN,
+    "complaints_admin.categories": ADMIN,
+    "complaints_admin.category_edit": ADMIN,
+    "complaints_admin.templates": ADMIN,
+    "complaints_admin.template_edit": ADMIN,
+    "complaints_admin.template_delete": ADMIN,
+    "complaints_admin.holidays": ADMIN,
+    "complaints_admin.holidays_paste": ADMIN,
+    "complaints_admin.holiday_delete": ADMIN,
+    "complaints_admin.periods": ADMIN,
+    "complaints_admin.period_edit": ADMIN,
+    "complaints_admin.period_delete": ADMIN,
+    "complaints_admin.import_upload": ADMIN,
+    "complaints_admin.import_commit": ADMIN,
+    "complaints_admin.import_cancel": ADMIN,
+    # Lapor Gub for officers. The queues: complaint staff (verifiers, officers, OPD approvers,
+    # admins); the world's report is disposed to OPD A, so its page and follow-up (PIC, notes,
+    # answers) are for OPD A's approvers (acting ones too), verifiers and admins; the verifier's
+    # work and the private photo originals for verifiers and admins; counter intake for
+    # verifiers, officers and admins; the leadership board for complaint staff and viewers.
+    "complaints.index": APPROVERS,
+    "complaints.detail": frozenset({"approver", "acting_approver", "admin"}),
+    "complaints.photo": ADMIN,
+    "complaints.review": ADMIN,
+    "complaints.verify": ADMIN,
+    "complaints.reject": ADMIN,
+    "complaints.duplicate": ADMIN,
+    "complaints.hand_off": ADMIN,
+    "complaints.dispose": ADMIN,
+    "complaints.urgent": ADMIN,
+    "complaints.assign": frozenset({"approver", "acting_approver", "admin"}),
+    "complaints.note": frozenset({"approver", "acting_approver", "admin"}),
+    "complaints.answer": frozenset({"approver", "acting_approver", "admin"}),
+    "complaints.new": ADMIN,
+    "complaints.board": APPROVERS | {"viewer"},
     # Asking a contact for consent: directory staff; open erasure requests: admins (PDP).
     "journalists.consent_request": DIRECTORY,
     "journalists.erasure_requests": ADMIN,
+    # Lapor Gub in the open: the statistics page and Open311 reading, anyone; posting an Open311
+    # request takes its api_key, never the session: without one, refused (403) for everyone.
+    "lapor_stats.statistics": PUBLIC,
+    "open311.discovery": PUBLIC,
+    "open311.services": PUBLIC,
+    "open311.service_definition": PUBLIC,
+    "open311.requests": PUBLIC,
+    "open311.service_request": PUBLIC,
+    "open311.post_request": SIGNED,
 }
 
 
@@ -265,6 +321,8 @@ def world(app, factory, storage):
     staff_data = _staff_dataset(factory, storage, opd_a, people["editor"])
     release = _public_release(factory, opd_a, people["editor"])
     release_files = _release_files(factory, storage, release, staff_data["dataset_image_id"])
+    lapor_settings = _lapor_settings(factory)
+    complaint = _public_complaint(factory, storage, opd_a, home)
     args = {
         "opd_id": opd_a.id,
         "user_id": target.id,
@@ -293,6 +351,15 @@ def world(app, factory, storage):
         "token": _self_token(app, journalist.id),
         **staff_data,
         **release_files,
+        **lapor_settings,
+        # A Lapor Gub report of OPD A, reviewed (public), verified and disposed, with one photo.
+        "tracking_id": complaint.tracking_id,
+        "complaint_id": complaint.id,
+        "complaint_photo_id": complaint.photos[0].id,
+        # Open311: the same report and its category, in JSON.
+        "ext": "json",
+        "service_code": "uji",
+        "service_request_id": complaint.tracking_id,
     }
     return people, args
 
@@ -315,6 +382,48 @@ def _public_dataset(factory, opd, editor, walidata):
     assert datasets.decide_publication(factory.session, walidata, dataset, approve=True)
     factory.session.commit()
     return dataset
+
+
+def _public_complaint(factory, storage, opd, home):
+    """A Lapor Gub report disposed to ``opd``: reviewed by a verifier (so public), with a photo."""
+    from pressroom.models import ComplaintCategory
+    from pressroom.services import complaints
+
+    verifier = factory.user("verifier", home)
+    category = ComplaintCategory(code="uji", name="Kategori Uji", default_opd_id=opd.id)
+    factory.session.add(category)
+    factory.session.flush()
+    complaint, _pin = complaints.submit(
+        factory.session, complaints.ReportInput(category_id=category.id, description="Jalan rusak.",
+                                                region_code="3374", contact="0812-3456-7890"),
+        config=factory.app.config)
+    complaints.add_photo(factory.session, storage, complaint, _png())
+    complaints.review(factory.session, verifier, complaint, public_description="Jalan rusak.",
+                      storage=storage)
+    complaints.verify(factory.session, verifier, complaint, config=factory.app.config)
+    complaints.dispose(factory.session, verifier, complaint, opd, config=factory.app.config)
+    factory.session.commit()
+    return complaint
+
+
+def _lapor_settings(factory) -> dict:
+    """A Lapor Gub category with an answer template, a (test-only) day off and a working-hours
+    period: URL arguments of the settings pages."""
+    from datetime import date, time
+
+    from pressroom.models import AnswerTemplate, ComplaintCategory, Holiday, WorkingHoursPeriod
+
+    category = ComplaintCategory(code="atur-uji", name="Kategori Pengaturan Uji")
+    factory.session.add(category)
+    factory.session.flush()
+    template = AnswerTemplate(category_id=category.id, title="Templat Uji", text="Terima kasih.")
+    holiday = Holiday(day=date(2031, 1, 2), name="Libur Uji", kind="libur")
+    period = WorkingHoursPeriod(name="Jam Uji", starts_on=date(2031, 2, 1), ends_on=date(2031, 2, 28),
+                                day_start=time(8), day_end=time(14))
+    factory.session.add_all([template, holiday, period])
+    factory.session.commit()
+    return {"category_id": category.id, "template_id": template.id, "holiday_day": "2031-01-02",
+            "period_id": period.id}
 
 
 def _public_release(factory, opd, editor):
