@@ -232,15 +232,18 @@ def test_two_workers_at_once_send_each_reminder_once(app, session, desk):
     def worker():
         try:
             barrier.wait(timeout=30)
-            results.append(tick(app, at))
+            results.append(ticks.remind_complaints(app))
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    # The clock is process-wide: freeze it once here, not in each thread (two threads each
+    # entering and leaving clock.frozen would restore each other's value and leave it frozen).
+    with clock.frozen(at):
+        threads = [threading.Thread(target=worker) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
     assert not errors and len(results) == 2
     assert sum(r["reminders"] for r in results) == 25
     reload(session)
