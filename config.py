@@ -69,6 +69,9 @@ class Config:
     #: Worker tick intervals, in seconds.
     PURGE_INTERVAL_SECONDS = env_int("PURGE_INTERVAL_SECONDS", 300)
     DISPATCH_INTERVAL_SECONDS = env_int("DISPATCH_INTERVAL_SECONDS", 5)
+    #: Sessions (SMTP connections, HTTP requests in flight) one worker keeps open at once per
+    #: channel without an account (email, WhatsApp); a social account always gets one.
+    DISPATCH_SESSIONS_PER_CHANNEL = env_int("DISPATCH_SESSIONS_PER_CHANNEL", 4)
     #: Minutes a post may still go out after its scheduled time (after an outage); later it is missed.
     MISSED_WINDOW_MINUTES = env_int("MISSED_WINDOW_MINUTES", 30)
     #: Hosts allowed as PRESSROOM_PUBLIC_URL for Instagram although private or loopback (tests and

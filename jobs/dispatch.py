@@ -4,16 +4,19 @@ a transaction of its own.
 
 Per claimed batch: a short claim transaction (``jobs.claim``), a gate transaction, then for
 each (channel, account) group one channel session (one SMTP connection, one HTTP connection
-pool …) on the worker's sending threads. ``attempt_started_at`` is committed before a
-request leaves, so after a crash the reaper can tell "never sent" (back to due) from "maybe
-sent" (unknown, for a person).
+pool …) on the worker's sending threads. A social account is sent to over one session at a
+time; a channel without an account (email, WhatsApp: press alerts, notices) over up to
+``DISPATCH_SESSIONS_PER_CHANNEL`` sessions at once, its rows split among them.
+``attempt_started_at`` is committed before a request leaves, so after a crash the reaper can
+tell "never sent" (back to due) from "maybe sent" (unknown, for a person).
 
 A tick drains: it claims the next batch while the last one is being sent, until nothing is
 due or its time is up (a little less than the dispatch interval). While a backlog lasts, the
 sending threads, their database connections and the channel sessions live on from one tick
 to the next, and the sends a tick queued carry on while the next tick starts; when nothing
 more is due they are closed. Each (channel, account) is paced by its rate limit across
-batches and ticks.
+batches, ticks and worker processes: each message takes its send slot from the database
+(``outbox.reserve_slot``).
 """
 
 from __future__ import annotations
@@ -47,6 +50,8 @@ LEASE = timedelta(minutes=2)
 #: Seconds the gate goes on trusting what it read about an OPD's pauses and blackout windows
 #: while a backlog drains (sending a claimed batch took longer than this before, unchecked).
 STOPS_FRESH = 2.0
+#: Sessions open at once per channel without an account, unless DISPATCH_SESSIONS_PER_CHANNEL.
+SESSIONS_PER_CHANNEL = 4
 
 
 class _Refuse:
@@ -230,10 +235,13 @@ def _claim_batch(app: Flask, owner: str, limit: int, tick: _Tick) -> tuple[int, 
     database = app.extensions["db"]
     table = Delivery.__table__
     due = (table.c.status == "due") & (table.c.due_at <= clock.now())
-    waiting = tick.worker.accounts_waiting_past(tick.deadline)
-    if waiting:
+    waiting = tick.worker.pacing.waiting_past(tick.deadline)
+    accounts = [account_id for _channel, account_id in waiting if account_id is not None]
+    if accounts:
         # Accounts whose rate limit allows nothing more in this tick: leave their rows for later.
-        due = due & (table.c.account_id.is_(None) | table.c.account_id.not_in(waiting))
+        due = due & (table.c.account_id.is_(None) | table.c.account_id.not_in(accounts))
+    for channel in sorted({channel for channel, account_id in waiting if account_id is None}):
+        due = due & ~((table.c.channel == channel) & table.c.account_id.is_(None))
     claimed = claim(
         database.engine,
         table,
@@ -272,7 +280,19 @@ def _claim_batch(app: Flask, owner: str, limit: int, tick: _Tick) -> tuple[int, 
     finally:
         session.close()
     tick.hand_over([d for group in groups.values() for d in group], loaded, accounts, messages)
-    return len(claimed.ids), [[d.id for d in group] for group in groups.values()]
+    sessions = sessions_per_channel(app)
+    split = []
+    for (_channel, account_id), group in groups.items():
+        ids = [d.id for d in group]
+        # A channel without an account is sent over several sessions at once: one share each,
+        # taken in turn so the earliest rows go first in every share.
+        shares = 1 if account_id is not None else min(sessions, len(ids))
+        split.extend(ids[i::shares] for i in range(shares))
+    return len(claimed.ids), split
+
+
+def sessions_per_channel(app: Flask) -> int:
+    return max(1, int(app.config.get("DISPATCH_SESSIONS_PER_CHANNEL") or SESSIONS_PER_CHANNEL))
 
 
 def _load_posts(session, post_ids: set[int]) -> dict[int, Post]:
@@ -286,41 +306,52 @@ def _load_posts(session, post_ids: set[int]) -> dict[int, Post]:
 Key = tuple[str, int | None]  # (channel, account id)
 
 
-class _Worker:
-    """What a worker (one app) keeps from tick to tick: when each (channel, account) may be
-    sent to next, so a rate limit holds across batches and ticks; and, while a backlog lasts,
-    the sending threads with their queued groups, their connections (``_Writes``), the lanes
-    (channel sessions) and the gate's view of pauses and blackout windows."""
+class _Pacing:
+    """Send slots per (channel, account), so a rate limit holds across batches, ticks and
+    worker processes: each message takes the next slot from the database
+    (``outbox.reserve_slot``, shared by every process). What is kept here is how far ahead
+    this process has reserved, so a tick does not claim rows that could not go before its
+    deadline."""
 
-    def __init__(self, pacing: tuple[dict[Key, float], threading.Lock] | None = None):
-        self._next, self._pacing_lock = pacing or ({}, threading.Lock())
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._until: dict[Key, float] = {}  # monotonic: the end of the last slot reserved here
+
+    def slot(self, key: Key, interval: float, reserve) -> float:
+        """Take ``key``'s next send slot; return the monotonic time it starts. ``reserve()``
+        reserves it in the database and returns when it starts (``clock.epoch``)."""
+        start = _monotonic(reserve())
+        with self._lock:
+            self._until[key] = max(self._until.get(key, 0.0), start + interval)
+        return start
+
+    def waiting_past(self, moment: float) -> list[Key]:
+        """The (channel, account)s whose reserved slots run past the monotonic ``moment``."""
+        with self._lock:
+            return [key for key, until in self._until.items() if until > moment]
+
+
+def _monotonic(epoch: float) -> float:
+    return time.monotonic() + (epoch - clock.epoch())
+
+
+class _Worker:
+    """What a worker (one app) keeps from tick to tick: its send slots (``_Pacing``); and,
+    while a backlog lasts, the sending threads with their queued groups, their connections
+    (``_Writes``), the lanes (channel sessions) and the gate's view of pauses and blackout
+    windows."""
+
+    def __init__(self, pacing: _Pacing | None = None):
+        self.pacing = pacing or _Pacing()
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
         self._pool_size = 0
         self._queued: dict[Future, int] = {}  # a queued group → how many rows it holds
         self._writes: list[_Writes] = []
         self._local = threading.local()
-        self._lanes: dict[Key, _Lane] = {}
+        self._lanes: dict[Key, _Lanes] = {}
         self._stops: dict[int | None, tuple[float, list]] = {}
         self._stopped_at_exit = False
-
-    # Pacing --------------------------------------------------------------------------------
-    @property
-    def pacing(self) -> tuple[dict[Key, float], threading.Lock]:
-        return self._next, self._pacing_lock
-
-    def next_send(self, key: Key) -> float:
-        """The monotonic time from which ``key`` may be sent to again."""
-        with self._pacing_lock:
-            return self._next.get(key, 0.0)
-
-    def sent(self, key: Key, at: float, interval: float) -> None:
-        with self._pacing_lock:
-            self._next[key] = at + interval
-
-    def accounts_waiting_past(self, moment: float) -> list[int]:
-        with self._pacing_lock:
-            return [key[1] for key, at in self._next.items() if key[1] is not None and at > moment]
 
     # What the gate reads -------------------------------------------------------------------
     def stops(self, session, opd_id: int | None, at) -> list:
@@ -376,7 +407,7 @@ class _Worker:
         self._queued.clear()
         with self._lock:
             all_writes, self._writes = self._writes, []
-            lanes, self._lanes = list(self._lanes.values()), {}
+            pools, self._lanes = list(self._lanes.values()), {}
             self._stops = {}
         self._local = threading.local()
         for writes in all_writes:
@@ -387,8 +418,8 @@ class _Worker:
                 writes.session.rollback()
             finally:
                 writes.close()
-        for lane in lanes:
-            lane.close()
+        for lanes in pools:
+            lanes.close()
 
     # What a sending thread uses ------------------------------------------------------------
     def writes(self, database) -> _Writes:
@@ -411,9 +442,9 @@ class _Worker:
         finally:
             writes.close()
 
-    def lane(self, key: Key) -> _Lane:
+    def lanes(self, key: Key, size: int) -> _Lanes:
         with self._lock:
-            return self._lanes.setdefault(key, _Lane())
+            return self._lanes.setdefault(key, _Lanes(size))
 
 
 def _worker(app: Flask) -> _Worker:
@@ -429,13 +460,45 @@ def _stop_at_exit(ref: weakref.ref) -> None:
         worker.stop()
 
 
+class _Lanes:
+    """The channel sessions of one (channel, account): up to ``size`` open at once, each used
+    by one group at a time and kept for the next while a backlog lasts."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._idle: list[_Lane] = []
+        self._opened = 0
+        self._ready = threading.Condition()
+
+    @contextlib.contextmanager
+    def take(self):
+        with self._ready:
+            while not self._idle and self._opened >= self.size:
+                self._ready.wait()
+            if self._idle:
+                lane = self._idle.pop()
+            else:
+                lane, self._opened = _Lane(), self._opened + 1
+        try:
+            yield lane
+        finally:
+            with self._ready:
+                self._idle.append(lane)
+                self._ready.notify()
+
+    def close(self) -> None:
+        with self._ready:
+            lanes, self._idle, self._opened = self._idle, [], 0
+        for lane in lanes:
+            lane.close()
+
+
 class _Lane:
-    """One (channel, account): its channel session, opened by the first group and used by
+    """One channel session of a (channel, account), opened by the first group and used by
     the next ones, one at a time, while a backlog lasts; reopened when the account's
     credentials changed."""
 
     def __init__(self):
-        self.lock = threading.Lock()
         self.channel = None
         self.session = None
         self.account: SocialAccount | None = None
@@ -541,8 +604,21 @@ def _send_group(app: Flask, owner: str, ids: list[int]) -> int:
         if first is None:
             return 0
         key = (first.channel, first.account_id)
-        lane = worker.lane(key)
-        with lane.lock:
+        lanes = worker.lanes(key, 1 if first.account_id else sessions_per_channel(app))
+
+        def reserve() -> float:
+            writes.begin()
+            connection = session.connection()
+            if connection.dialect.name == "postgresql":
+                # A slot is not worth a flush to disk. The result flushed before it is committed
+                # with it, durably at the latest by the attempt mark's commit that follows (the
+                # log is written in order); until then a crash leaves that row "maybe sent".
+                connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
+            start = outbox.reserve_slot(connection, outbox.pace_key(*key), lane.interval)
+            writes.commit()  # the pace row stays locked only for this short transaction
+            return start
+
+        with lanes.take() as lane:
             account = None
             if first.account_id:
                 account = tick.account(first.account_id) or session.get(SocialAccount, first.account_id)
@@ -560,7 +636,7 @@ def _send_group(app: Flask, owner: str, ids: list[int]) -> int:
                     renewed_at = time.monotonic()
                 post = loaded.get(delivery.subject_id) if delivery.subject_type == "post" else None
                 message = messages.get(delivery.id) or _message(app, session, delivery, post, lane.account)
-                send_at = worker.next_send(key)
+                send_at = worker.pacing.slot(key, lane.interval, reserve) if lane.interval else 0.0
                 if send_at > time.monotonic():
                     writes.commit(audit=True)  # nothing waits uncommitted
                     time.sleep(max(0.0, send_at - time.monotonic()))  # the account's rate limit
@@ -569,13 +645,11 @@ def _send_group(app: Flask, owner: str, ids: list[int]) -> int:
                     writes.written(None)  # nothing changed
                     continue  # no longer ours (reaped, or ended by someone else)
                 writes.commit()  # "maybe sent" from here on, if we crash
-                started = time.monotonic()
                 try:
                     result = lane.channel.send(lane.session, message)
                 except Exception as exc:  # noqa: BLE001 - an adapter bug must not lose the row
                     log.exception("channel %s raised on delivery %s", delivery.channel, delivery.id)
                     result = Result.unknown(f"internal error in the {delivery.channel} adapter: {exc}")
-                worker.sent(key, started, lane.interval)
                 writes.begin()
                 outbox.record_result(session, delivery, result)
                 releases.after_result(session, delivery, result.status, result.reason)
@@ -595,12 +669,11 @@ def _send_group(app: Flask, owner: str, ids: list[int]) -> int:
 class _Writes:
     """A sending thread's connection, session and pending writes.
 
-    Every write is durable before the next request leaves. On PostgreSQL the connection
-    autocommits: the attempt mark and each result are single statements, each its own
-    transaction, and no BEGIN or COMMIT round trip stands between a sender and its next
-    request. Elsewhere (SQLite) a result is flushed when the answer is in and committed with
-    the next message's attempt mark, or before anything that waits or ends the group: one
-    commit per message, and the write lock is never held across a request.
+    Every write is durable before the next request leaves: a result is flushed when the
+    answer is in and committed with the next message's attempt mark, or before anything that
+    waits or ends the group. One commit (one flush to disk) per message, and no lock is held
+    across a request. A crash between an answer and that commit leaves the row "maybe sent"
+    (``unknown`` for a person once its lease expires), never sent twice.
 
     Published posts are checked for their ``post.published`` audit entry (``_after_publish``)
     a few at a time, after their results are committed, so the check sees the other
@@ -611,9 +684,6 @@ class _Writes:
 
     def __init__(self, database):
         self.connection = database.engine.connect()
-        self.autocommit = self.connection.dialect.name == "postgresql"
-        if self.autocommit:
-            self.connection.execution_options(isolation_level="AUTOCOMMIT")
         self.session = database.session_factory(bind=self.connection)
         self._written: list[Post] = []  # sent posts whose results are in the open transaction
         self._to_audit: list[Post] = []  # sent posts whose results are committed
@@ -626,7 +696,7 @@ class _Writes:
         """A result was recorded (``post``: a published post): flush it, mark it complete."""
         self.session.flush()
         if post is not None:
-            (self._to_audit if self.autocommit else self._written).append(post)
+            self._written.append(post)
         self._clean = True
 
     def commit(self, audit: bool = False) -> None:
@@ -634,14 +704,12 @@ class _Writes:
         if self._to_audit and (audit or len(self._to_audit) >= self.AUDIT_EVERY):
             waiting, self._to_audit = self._to_audit, []
             try:
-                with contextlib.nullcontext() if self.autocommit else self.session.begin_nested():
+                with self.session.begin_nested():
                     _after_publish(self.session, waiting)
                     self.session.flush()
             except Exception:  # noqa: BLE001 - an audit entry must not stop publishing
                 log.exception("could not check posts %s for their published audit entry",
                               [p.id for p in waiting])
-                if self.autocommit:
-                    self.session.rollback()
         self.session.commit()
         self._to_audit.extend(self._written)
         self._written, self._clean = [], True

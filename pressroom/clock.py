@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -17,6 +18,12 @@ def now() -> datetime:
     if _frozen is not None:
         return _frozen
     return datetime.now(UTC)
+
+
+def epoch() -> float:
+    """Real wall-clock seconds since the epoch, never frozen: for pacing sends that really
+    happen (a provider's rate limit shared by several worker processes)."""
+    return time.time()
 
 
 def to_wib(value: datetime) -> datetime:

@@ -99,6 +99,18 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def upsert(bind, table):
+    """``INSERT … ON CONFLICT`` for the bind's dialect (PostgreSQL or SQLite): an ``insert``
+    with ``on_conflict_do_nothing`` / ``on_conflict_do_update``. ``bind``: a session or a
+    connection."""
+    bind = bind.get_bind() if isinstance(bind, Session) else bind
+    if bind.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
 class Database:
     """Holds the engine and session factory for one app (``app.extensions['db']``)."""
 

@@ -43,7 +43,7 @@ from pressroom.models.journalist import (
     Region,
 )
 from pressroom.models.opd import Opd
-from pressroom.models.outbox import Delivery
+from pressroom.models.outbox import Delivery, SendPace
 from pressroom.models.post import Post, PostComment, PostImage, PostTarget, SendingStop, SocialAccount
 from pressroom.models.user import (
     ActingAppointment,
@@ -84,6 +84,7 @@ __all__ = [
     "ApprovalDecision",
     "AuditEntry",
     "Delivery",
+    "SendPace",
     "Notification",
     "Post",
     "PostComment",

@@ -60,3 +60,15 @@ class Delivery(Base):
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
+
+
+class SendPace(Base):
+    """When a provider account may next be sent to, shared by every worker process: a rate
+    limit belongs to the account, not to a process. ``next_at`` is wall-clock epoch seconds
+    (``clock.epoch``); each send takes the next slot (``outbox.reserve_slot``)."""
+
+    __tablename__ = "send_pace"
+
+    #: ``channel:account id`` (``email:``, ``whatsapp:``, ``telegram:3`` …).
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    next_at: Mapped[float]

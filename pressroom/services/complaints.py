@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pressroom import clock, formatting
+from pressroom.db import upsert
 from pressroom.i18n import _l
 from pressroom.models import (
     Complaint,
@@ -414,13 +415,8 @@ def _rollup(session: Session, before: Contribution | None, after: Contribution |
 
 
 def _rollup_row(session: Session, month: date, dimension: str, key: str) -> ComplaintRollup:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
     session.execute(
-        upsert(ComplaintRollup)
+        upsert(session, ComplaintRollup)
         .values(
             month=month,
             dimension=dimension,

@@ -13,12 +13,13 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import case, or_, select, update
 from sqlalchemy.orm import Session
 
 from pressroom import clock
 from pressroom.channels.base import CONTINUE, FAILED, RETRY, SENT, Result
-from pressroom.models import Delivery, SendingStop, User
+from pressroom.db import upsert
+from pressroom.models import Delivery, SendingStop, SendPace, User
 
 #: Backoff for retries: base × 2^attempts with ±25 % jitter, capped.
 BACKOFF_BASE = timedelta(seconds=30)
@@ -64,6 +65,25 @@ def stops_between(session: Session, opd_id: int | None, start: datetime, end: da
 
 
 # Recording results ----------------------------------------------------------------------------
+def pace_key(channel: str, account_id: int | None) -> str:
+    return f"{channel}:{account_id or ''}"
+
+
+def reserve_slot(connection, key: str, interval: float) -> float:
+    """Reserve the next send slot on the pace ``key`` (shared by every worker process) and
+    return when it starts (``clock.epoch`` seconds): now, or ``interval`` after the slot
+    reserved before it. Under the row's lock, so two senders never get the same slot; the
+    caller commits at once (the row stays locked until then)."""
+    now = clock.epoch()
+    pace = SendPace.__table__
+    statement = upsert(connection, pace).values(key=key, next_at=now + interval)
+    statement = statement.on_conflict_do_update(
+        index_elements=[pace.c.key],
+        set_={"next_at": case((pace.c.next_at > now, pace.c.next_at), else_=now) + interval},
+    ).returning(pace.c.next_at)
+    return connection.execute(statement).scalar_one() - interval
+
+
 def backoff(attempts: int, retry_after: float | None = None) -> timedelta:
     if retry_after is not None and retry_after > 0:
         return timedelta(seconds=retry_after) + timedelta(seconds=random.uniform(0, 1))

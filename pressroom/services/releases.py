@@ -25,6 +25,7 @@ from sqlalchemy import exists, func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session, object_session, selectinload
 
 from pressroom import clock
+from pressroom.db import upsert
 from pressroom.i18n import _l
 from pressroom.models import (
     Beat,
@@ -604,12 +605,7 @@ def get_profile(session: Session, opd_id: int) -> PressProfile:
 def _next_sequence(session: Session, opd_id: int, year: int) -> int:
     """Take the next number of the OPD's yearly sequence under the row's lock (no gap, no reuse:
     a concurrent approval waits for this transaction and then takes the one after)."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
-    session.execute(upsert(PressNumberSequence).values(opd_id=opd_id, year=year, last=0)
+    session.execute(upsert(session, PressNumberSequence).values(opd_id=opd_id, year=year, last=0)
                     .on_conflict_do_nothing(index_elements=["opd_id", "year"]))
     return session.execute(update(PressNumberSequence).where(
         PressNumberSequence.opd_id == opd_id, PressNumberSequence.year == year)
