@@ -39,9 +39,10 @@ are bulk-loaded with COPY and the database analysed, as a directory in use would
   (imports, ``create_app``, a first query). ``VmHWM``, not ``ru_maxrss``: a child's
   ``ru_maxrss`` starts at its parent's figure. Those databases commit without waiting for
   the disk (``synchronous_commit = off``: it changes no object in memory, only the time),
-  and the two runs go on while the WhatsApp alert waits on its answers (``--memory-apart``
-  runs them at the end instead: a WhatsApp figure untouched by them, a run longer than two
-  minutes); the email phase and the bare clients run alone.
+  and the two runs go on at the lowest CPU priority (``nice 19``) while the WhatsApp alert
+  waits on its answers (``--memory-apart`` runs them at the end instead: a WhatsApp figure
+  untouched by them, a run longer than two minutes); the email phase and the bare clients
+  run alone.
 
 The first line gives what a PostgreSQL commit costs on this machine (the dispatcher commits
 twice per message) and the load average: other work on the machine shows in every figure.
@@ -357,6 +358,9 @@ def memory_main(spec_json: str) -> None:
     from jobs import dispatch
 
     spec = json.loads(spec_json)
+    # The lowest CPU priority: it runs while WhatsApp waits on its answers and takes only the
+    # time the measured phases leave (memory, not speed, is what it measures).
+    os.nice(19)
     app = create_app(spec["config"])
     engine = app.extensions["db"].engine
     with engine.connect() as conn:
