@@ -103,7 +103,7 @@ def upsert(bind, table):
     """``INSERT … ON CONFLICT`` for the bind's dialect (PostgreSQL or SQLite): an ``insert``
     with ``on_conflict_do_nothing`` / ``on_conflict_do_update``. ``bind``: a session or a
     connection."""
-    bind = bind.get_bind() if isinstance(bind, Session) else bind
+    bind = bind.get_bind() if hasattr(bind, "get_bind") else bind  # a session (or db.session)
     if bind.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:

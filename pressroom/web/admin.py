@@ -26,6 +26,7 @@ from pressroom.web.forms import (
     UserEditForm,
     UserForm,
     choices,
+    flash_form_errors,
     show_errors,
 )
 from pressroom.web.pagination import paginate
@@ -196,9 +197,7 @@ def membership_add(user_id: int, obj: User):
             db.session.commit()
             flash(_l("Membership added."), "success")
     else:
-        for errors in form.errors.values():
-            for message in errors:
-                flash(message, "error")
+        flash_form_errors(form)
     return redirect(url_for("admin.user_detail", user_id=obj.id))
 
 

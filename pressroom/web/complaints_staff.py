@@ -43,7 +43,9 @@ from pressroom.web.forms import (
     ComplaintRejectForm,
     ComplaintReviewForm,
     ConfirmForm,
+    attempt,
     choices,
+    flash_form_errors,
     show_errors,
 )
 from pressroom.web.security import permission_required
@@ -264,21 +266,9 @@ def _back(complaint: Complaint):
 
 
 def _run(complaint: Complaint, operation, success) -> object:
-    """Call a service; on refusal undo and say why, else commit and say what happened."""
-    try:
-        operation()
-    except ValidationError as exc:
-        show_errors(exc)
-    else:
-        db.session.commit()
-        flash(success, "success")
+    """Call a service as one unit of work (``forms.attempt``), then go back to the report."""
+    attempt(operation, success)
     return _back(complaint)
-
-
-def _form_errors(form) -> None:
-    for errors in form.errors.values():
-        for message in errors:
-            flash(message, "error")
 
 
 def _boxes(complaint: Complaint) -> dict[int, list[dict[str, int]]]:
@@ -305,7 +295,7 @@ def _boxes(complaint: Complaint) -> dict[int, list[dict[str, int]]]:
 def review(complaint_id: int, obj: Complaint):
     form = ComplaintReviewForm()
     if not form.validate_on_submit():
-        _form_errors(form)
+        flash_form_errors(form)
         return _back(obj)
 
     def operation():
@@ -334,7 +324,7 @@ def verify(complaint_id: int, obj: Complaint):
 def reject(complaint_id: int, obj: Complaint):
     form = ComplaintRejectForm()
     if not form.validate_on_submit():
-        _form_errors(form)
+        flash_form_errors(form)
         return _back(obj)
     return _run(obj, lambda: complaints.reject(db.session, current_user, obj, reason=form.reason.data or "",
                                                config=current_app.config),
@@ -346,7 +336,7 @@ def reject(complaint_id: int, obj: Complaint):
 def duplicate(complaint_id: int, obj: Complaint):
     form = ComplaintDuplicateForm()
     if not form.validate_on_submit():
-        _form_errors(form)
+        flash_form_errors(form)
         return _back(obj)
 
     def operation():
@@ -367,7 +357,7 @@ def hand_off(complaint_id: int, obj: Complaint):
         if form.to.errors:
             flash(_l("Choose where it goes: a kabupaten/kota or SP4N-LAPOR!."), "error")
         else:
-            _form_errors(form)
+            flash_form_errors(form)
         return _back(obj)
     return _run(obj, lambda: complaints.hand_off(
         db.session, current_user, obj, to=form.to.data, reference=form.reference.data or "",
@@ -415,7 +405,7 @@ def assign(complaint_id: int, obj: Complaint):
 def note(complaint_id: int, obj: Complaint):
     form = ComplaintNoteForm()
     if not form.validate_on_submit():
-        _form_errors(form)
+        flash_form_errors(form)
         return _back(obj)
     return _run(obj, lambda: complaints.add_note(db.session, current_user, obj, form.note_text.data or ""),
                 _l("Note saved (staff only)."))
@@ -426,7 +416,7 @@ def note(complaint_id: int, obj: Complaint):
 def answer(complaint_id: int, obj: Complaint):
     form = _answer_form(obj)
     if not form.validate_on_submit():
-        _form_errors(form)
+        flash_form_errors(form)
         return _back(obj)
     resolved = request.form.get("resolved") == "1"
     storage = get_storage()

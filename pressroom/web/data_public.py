@@ -33,18 +33,17 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 from flask_babel import get_locale
-from flask_login import current_user
 from markupsafe import escape
 
 from pressroom import db, formatting
 from pressroom.datasets.values import decimal_text
 from pressroom.i18n import _l, _ln
-from pressroom.models import Dataset, DatasetImage, DatasetVersion
+from pressroom.models import Dataset, DatasetVersion
 from pressroom.services import data_catalogue, datasets
-from pressroom.storage import get_storage
 from pressroom.web.pagination import Page, paginate
+from pressroom.web.public_pages import image_view, page_cache, public_url
 
 bp = Blueprint("data", __name__)
 
@@ -54,13 +53,9 @@ API_PER_PAGE = 50
 API_MAX_PER_PAGE = 100
 #: Rows shown in the page's table; the downloads and the API always carry them all.
 TABLE_ROWS = 500
-#: The side of the JPEG thumbnails the renderer stores beside each image.
-THUMB_SIDE = 540
 NUMERIC = ("integer", "decimal", "percent")
-IMAGE_TYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "webp": "image/webp"}
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: How long browsers and proxies may reuse an answer before asking again (seconds).
-PAGE_MAX_AGE = 60
 API_MAX_AGE = 60
 DOWNLOAD_MAX_AGE = 300
 
@@ -69,30 +64,11 @@ def _lang() -> str:
     return str(get_locale() or "id")
 
 
-def _public_url(endpoint: str, **values: Any) -> str:
-    """An absolute address under PRESSROOM_PUBLIC_URL (what link previews and embeds need)."""
-    path = url_for(endpoint, **values)
-    root = request.script_root
-    if root and path.startswith(root):
-        path = path[len(root):]
-    return current_app.config["PUBLIC_URL"].rstrip("/") + path
-
-
 def _dataset_or_404(slug: str) -> Dataset:
     dataset = data_catalogue.find_public(db.session, slug)
     if dataset is None:
         abort(404)
     return dataset
-
-
-def _page_cache(response: Response) -> Response:
-    """Anonymous visitors share cacheable pages; a staff member's page (with their menu) is theirs."""
-    response.vary.add("Cookie")
-    if current_user.is_authenticated:
-        response.headers["Cache-Control"] = "private, no-store"
-    else:
-        response.headers["Cache-Control"] = f"public, max-age={PAGE_MAX_AGE}"
-    return response
 
 
 # What people see ----------------------------------------------------------------------------------------
@@ -114,24 +90,6 @@ def display_cell(value: Any, kind: str, lang: str) -> str:
     if kind == "date":
         return formatting.day(value, lang)
     return str(value)
-
-
-def _thumb_size(image: DatasetImage) -> tuple[int, int]:
-    scale = min(1, THUMB_SIDE / max(image.width, image.height))
-    return round(image.width * scale), round(image.height * scale)
-
-
-def _image_view(image: DatasetImage) -> dict[str, Any]:
-    """What a template needs to show an image: the full PNG, its JPEG thumbnail, sizes, alt."""
-    full = url_for("public.media", key=image.storage_key)
-    view = {"src": full, "full": full, "width": image.width, "height": image.height, "alt": image.alt_text,
-            "absolute": get_storage().public_url_for(image.storage_key), "thumb": None,
-            "type": IMAGE_TYPES.get(image.storage_key.rsplit(".", 1)[-1].lower())}
-    if image.thumb_key:
-        thumb_width, thumb_height = _thumb_size(image)
-        view.update(thumb=url_for("public.media", key=image.thumb_key), thumb_width=thumb_width,
-                    thumb_height=thumb_height)
-    return view
 
 
 def embed_snippet(image: dict[str, Any]) -> str:
@@ -156,7 +114,7 @@ def catalogue():
     topic = request.args.get("topik", "").strip()[:80]
     ids = data_catalogue.public_dataset_ids(db.session, q=q, opd_code=opd, topic=topic)
     page = paginate(db.session, data_catalogue.catalogue_query(ids), per_page=PER_PAGE)
-    covers = {dataset_id: _image_view(image)
+    covers = {dataset_id: image_view(image)
               for dataset_id, image in data_catalogue.cover_images(db.session, page.items).items()}
     updated = {d.id: v.created_at for d in page.items
                if (v := datasets.current_version(db.session, d)) is not None}
@@ -166,8 +124,8 @@ def catalogue():
         "data/catalogue.html", page=page, covers=covers, updated=updated, opds=opds, topics=topics, q=q,
         opd=opd, topic=topic, filtered=filtered,
         count_text=_ln("%(num)s dataset", "%(num)s datasets", page.total),
-        canonical=_public_url("data.catalogue")))
-    return _page_cache(response)
+        canonical=public_url("data.catalogue")))
+    return page_cache(response)
 
 
 @bp.get("/data/<dataset_slug>")
@@ -185,18 +143,18 @@ def dataset(dataset_slug: str):
     numbers = {v.id: v.number for v in history}
     entries = [{"version": v, "summary": data_catalogue.change_summary(v, hidden),
                 "corrects": numbers.get(v.corrects_version_id)} for v in history]
-    images = [_image_view(i) for i in data_catalogue.chart_images(version)]
+    images = [image_view(i) for i in data_catalogue.chart_images(version)]
     embed_code = embed_snippet(images[0]) if images else ""
     share = data_catalogue.share_image(version)
     response = Response(render_template(
         "data/dataset.html", dataset=item, version=version, table=table, cells=cells,
         truncated=len(table.rows) > len(shown), entries=entries,
         corrections=[e for e in entries if e["version"].correction_note],
-        images=images, embed_code=embed_code, share=_image_view(share) if share else None,
+        images=images, embed_code=embed_code, share=image_view(share) if share else None,
         description=_description(item),
-        canonical=_public_url("data.dataset", dataset_slug=item.slug),
-        api_url=_public_url("data.api_dataset", dataset_slug=item.slug)))
-    return _page_cache(response)
+        canonical=public_url("data.dataset", dataset_slug=item.slug),
+        api_url=public_url("data.api_dataset", dataset_slug=item.slug)))
+    return page_cache(response)
 
 
 # Downloads -------------------------------------------------------------------------------------------------
@@ -294,7 +252,7 @@ def _about(item: Dataset, version: DatasetVersion) -> list[tuple[str, str]]:
         (_l("Licence"), item.licence), (_l("Update frequency"), item.update_frequency),
         (_l("Version"), str(version.number)), (_l("Published"), formatting.wib(version.created_at, _lang())),
         (_l("Correction"), version.correction_note or ""),
-        (_l("Address"), _public_url("data.dataset", dataset_slug=item.slug)),
+        (_l("Address"), public_url("data.dataset", dataset_slug=item.slug)),
     ]
     return [(str(label), str(value or "")) for label, value in facts if value]
 
@@ -410,8 +368,8 @@ def _api_meta(item: Dataset, version: DatasetVersion) -> dict[str, Any]:
         "provisional": bool(item.provisional),
         "current_version": version.number,
         "updated_at": version.created_at.isoformat(),
-        "url": _public_url("data.dataset", dataset_slug=item.slug),
-        "api_url": _public_url("data.api_dataset", dataset_slug=item.slug),
+        "url": public_url("data.dataset", dataset_slug=item.slug),
+        "api_url": public_url("data.api_dataset", dataset_slug=item.slug),
     }
 
 
@@ -424,8 +382,8 @@ def _version_meta(item: Dataset, version: DatasetVersion, corrects: int | None) 
         "current": version.id == item.current_version_id,
         "correction_note": version.correction_note,
         "corrects_version": corrects,
-        "csv_url": _public_url("data.download_csv", dataset_slug=item.slug, version_number=version.number),
-        "xlsx_url": _public_url("data.download_xlsx", dataset_slug=item.slug, version_number=version.number),
+        "csv_url": public_url("data.download_csv", dataset_slug=item.slug, version_number=version.number),
+        "xlsx_url": public_url("data.download_xlsx", dataset_slug=item.slug, version_number=version.number),
     }
 
 
@@ -468,7 +426,7 @@ def api_datasets():
 
     def link(number: int) -> str:
         args = {**request.args.to_dict(), "page": number}
-        return _public_url("data.api_datasets", **args)
+        return public_url("data.api_datasets", **args)
 
     payload = {
         "data": items,

@@ -42,6 +42,7 @@ from pressroom.web.forms import (
     DatasetUploadForm,
     DecisionForm,
     NewDatasetForm,
+    attempt,
     choices,
     show_errors,
 )
@@ -171,22 +172,6 @@ def _editable_opds() -> list[Opd]:
     """Active OPDs whose datasets the user keeps (their own; every OPD for walidata and admins)."""
     opds = db.session.scalars(select(Opd).where(Opd.is_active.is_(True)).order_by(Opd.short_name))
     return [opd for opd in opds if can(current_user, "dataset.edit", opd)]
-
-
-def _attempt(operation, success=None) -> bool:
-    """Run a service operation: on a refusal show why (nothing saved), else commit and confirm."""
-    try:
-        operation()
-    except ValidationError as exc:
-        show_errors(exc)
-        return False
-    except Forbidden:
-        db.session.rollback()
-        abort(403)
-    db.session.commit()
-    if success is not None:
-        flash(success, "success")
-    return True
 
 
 def _lang() -> str:
@@ -474,14 +459,8 @@ def image_alt_text(dataset_id: int, dataset_image_id: int, obj: Dataset):
     if image is None or image.version.dataset_id != obj.id:
         abort(404)
     if ConfirmForm().validate_on_submit():
-        try:
-            datasets.set_image_alt_text(db.session, current_user, image, request.form.get("alt_text", ""))
-        except ValidationError as exc:
-            db.session.rollback()
-            show_errors(exc)
-        else:
-            db.session.commit()
-            flash(_l("Alt text saved."), "success")
+        attempt(lambda: datasets.set_image_alt_text(db.session, current_user, image,
+                                                    request.form.get("alt_text", "")), _l("Alt text saved."))
     return redirect(url_for("datasets.detail", dataset_id=obj.id))
 
 
@@ -587,10 +566,10 @@ def _source_allow_hosts() -> list[str]:
 def resolve_flag(dataset_id: int, obj: Dataset):
     if ConfirmForm().validate_on_submit():
         resolution = request.form.get("resolution", "")
-        _attempt(lambda: datasets.resolve_flag(db.session, current_user, obj, request.form.get("column", ""),
-                                               resolution),
-                 _l("The column stays hidden from every public page, download and the API.")
-                 if resolution == "hidden" else _l("Recorded: the column is not personal data."))
+        attempt(lambda: datasets.resolve_flag(db.session, current_user, obj, request.form.get("column", ""),
+                                              resolution),
+                _l("The column stays hidden from every public page, download and the API.")
+                if resolution == "hidden" else _l("Recorded: the column is not personal data."))
     return redirect(url_for("datasets.detail", dataset_id=obj.id) + "#privasi", 303)
 
 
@@ -598,8 +577,8 @@ def resolve_flag(dataset_id: int, obj: Dataset):
 @permission_required("dataset.edit", _load)
 def request_publication(dataset_id: int, obj: Dataset):
     if ConfirmForm().validate_on_submit():
-        _attempt(lambda: datasets.request_publication(db.session, current_user, obj),
-                 _l("Submitted: the OPD's approver and the walidata have been notified."))
+        attempt(lambda: datasets.request_publication(db.session, current_user, obj),
+                _l("Submitted: the OPD's approver and the walidata have been notified."))
     return redirect(url_for("datasets.detail", dataset_id=obj.id), 303)
 
 
@@ -612,7 +591,7 @@ def _decide(dataset: Dataset, subject: Any, approve: bool) -> None:
     comment = form.comment.data or ""
     if isinstance(subject, DatasetVersion):
         outcome: list[bool] = []
-        done = _attempt(lambda: outcome.append(datasets.decide_schema_change(
+        done = attempt(lambda: outcome.append(datasets.decide_schema_change(
             db.session, current_user, subject, approve=approve, comment=comment)))
         if done:
             final = approve and outcome[0]
@@ -621,7 +600,7 @@ def _decide(dataset: Dataset, subject: Any, approve: bool) -> None:
                   else _l("Rejected: the current version stays."), "success")
         return
     outcome = []
-    done = _attempt(lambda: outcome.append(datasets.decide_publication(
+    done = attempt(lambda: outcome.append(datasets.decide_publication(
         db.session, current_user, dataset, approve=approve, comment=comment)))
     if done:
         flash(_l("Approved: the dataset is public.") if approve and outcome[0]
@@ -648,8 +627,8 @@ def reject_publication(dataset_id: int, obj: Dataset):
 def make_internal(dataset_id: int, obj: Dataset):
     form = DecisionForm()
     if form.validate_on_submit():
-        _attempt(lambda: datasets.make_internal(db.session, current_user, obj, form.comment.data or ""),
-                 _l("The dataset is internal again: it is off the public pages."))
+        attempt(lambda: datasets.make_internal(db.session, current_user, obj, form.comment.data or ""),
+                _l("The dataset is internal again: it is off the public pages."))
     return redirect(url_for("datasets.detail", dataset_id=obj.id), 303)
 
 
@@ -658,8 +637,8 @@ def make_internal(dataset_id: int, obj: Dataset):
 def submit_schema(dataset_id: int, version_id: int, obj: Dataset):
     found = _version_of(obj, version_id)
     if ConfirmForm().validate_on_submit():
-        _attempt(lambda: datasets.submit_schema_change(db.session, current_user, found),
-                 _l("Submitted: the change waits for approval; the current version stays until then."))
+        attempt(lambda: datasets.submit_schema_change(db.session, current_user, found),
+                _l("Submitted: the change waits for approval; the current version stays until then."))
     return redirect(url_for("datasets.detail", dataset_id=obj.id) + "#tertahan", 303)
 
 
@@ -1039,6 +1018,6 @@ def tokens():
 @permission_required("dataset.edit", lambda token_id: _load_token(token_id))
 def revoke_token(token_id: int, obj: ApiToken):
     if ConfirmForm().validate_on_submit():
-        _attempt(lambda: datasets.revoke_token(db.session, current_user, obj),
-                 _l("Revoked: pushes with this token are refused from now on."))
+        attempt(lambda: datasets.revoke_token(db.session, current_user, obj),
+                _l("Revoked: pushes with this token are refused from now on."))
     return redirect(url_for("datasets.tokens"), 303)

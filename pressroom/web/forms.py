@@ -1,7 +1,9 @@
-"""WTForms forms for the staff pages (CSRF comes with FlaskForm)."""
+"""WTForms forms for the staff pages (CSRF comes with FlaskForm), and how a view runs a service
+and shows what it refused."""
 
 from __future__ import annotations
 
+from flask import abort, flash
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import (
@@ -24,9 +26,12 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from pressroom import db
 from pressroom.i18n import _l
 from pressroom.models.opd import OPD_KINDS
 from pressroom.models.user import LEVELS, ROLES
+from pressroom.services import ValidationError
+from pressroom.services.policy import Forbidden
 
 ROLE_LABELS = {
     "admin": _l("Administrator (Diskominfo)"),
@@ -54,15 +59,36 @@ REQUIRED = DataRequired(message=_l("This field is required."))
 def show_errors(exc, form=None) -> None:
     """A service refused: undo the unit of work and show why — next to the form's fields
     where the error names one, otherwise as a message at the top of the page."""
-    from flask import flash
-
-    from pressroom import db
-
     db.session.rollback()
     for name, message in exc.errors.items():
         if form is not None and name and name in form._fields:
             form._fields[name].errors = list(form._fields[name].errors) + [message]
         else:
+            flash(message, "error")
+
+
+def attempt(operation, success=None) -> bool:
+    """Run a service operation as one unit of work: on a refusal show why (nothing saved), when
+    the service finds the user may not do it answer 403, else commit and confirm ``success``."""
+    try:
+        operation()
+    except ValidationError as exc:
+        show_errors(exc)
+        return False
+    except Forbidden:
+        db.session.rollback()
+        abort(403)
+    db.session.commit()
+    if success is not None:
+        flash(success, "success")
+    return True
+
+
+def flash_form_errors(form) -> None:
+    """Show a form's validation errors as messages (for forms posted from a page that shows no
+    fields of their own, such as an upload box on a detail page)."""
+    for errors in form.errors.values():
+        for message in errors:
             flash(message, "error")
 
 

@@ -52,8 +52,8 @@ from pressroom.models.complaint import COMPLAINT_TYPES
 from pressroom.services import ValidationError, complaint_abuse, complaints, workcal
 from pressroom.services.complaint_abuse import Throttled
 from pressroom.storage import InvalidKey, get_storage
-from pressroom.web.data_public import _page_cache, _public_url
 from pressroom.web.pagination import paginate
+from pressroom.web.public_pages import page_cache, public_url
 
 bp = Blueprint("lapor", __name__)
 
@@ -500,10 +500,10 @@ def reports():
         categories=[c for c in categories if c.is_active or c is category], category=category,
         region_code=region_code, notices=notices, filtered=bool(category or region_code),
         count_text=_ln("%(num)s public report", "%(num)s public reports", page.total),
-        canonical=_public_url("lapor.reports"),
+        canonical=public_url("lapor.reports"),
         description=str(_l("Reports and aspirations from the public to the Central Java provincial "
                            "government, with the agencies' answers."))))
-    return _page_cache(response)
+    return page_cache(response)
 
 
 @bp.get("/lapor/laporan/<tracking_id>")
@@ -526,6 +526,6 @@ def report(tracking_id: str):
         category=category, region=_regions().get(complaint.region_code or "", ""), photos=photos,
         events=events, reporter=None if complaint.anonymous else (complaint.reporter_name or None),
         title=title, description=_summary(complaint.public_description or "") or title,
-        canonical=_public_url("lapor.report", tracking_id=complaint.tracking_id),
+        canonical=public_url("lapor.report", tracking_id=complaint.tracking_id),
         share=photos[0] if photos else None))
-    return _page_cache(response)
+    return page_cache(response)

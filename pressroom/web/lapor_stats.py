@@ -14,7 +14,7 @@ import re
 from datetime import date
 
 from babel import dates
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import select
@@ -24,6 +24,7 @@ from pressroom.i18n import _l
 from pressroom.models import ComplaintCategory, Opd, Region
 from pressroom.services import complaint_stats
 from pressroom.services.complaint_stats import Figures, Selection
+from pressroom.web.public_pages import public_url
 
 bp = Blueprint("lapor_stats", __name__)
 
@@ -128,13 +129,6 @@ def _selection(opds, categories, regions) -> tuple[Selection, dict, list[str]]:
     return Selection(dimension, key, start, end), {**chosen, "label": label}, notices
 
 
-def _public_url(endpoint: str, **values) -> str:
-    path = url_for(endpoint, **values)
-    root = request.script_root
-    if root and path.startswith(root):
-        path = path[len(root):]
-    return current_app.config["PUBLIC_URL"].rstrip("/") + path
-
 
 @bp.get("/lapor/statistik")
 def statistics():
@@ -163,7 +157,7 @@ def statistics():
         "lapor/statistics.html", name=name, total=total, tables=tables, months=months, period=period,
         chosen=chosen, notices=notices, opds=opds, categories=categories, regions=regions,
         filtered=any(chosen[a] for a in ("opd", "kategori", "wilayah", "dari", "sampai")),
-        description=description, canonical=_public_url("lapor_stats.statistics")))
+        description=description, canonical=public_url("lapor_stats.statistics")))
     response.vary.add("Cookie")
     # Revalidated on every visit: the figures follow each change of a report.
     response.headers["Cache-Control"] = "private, no-store" if current_user.is_authenticated else "no-cache"

@@ -31,8 +31,8 @@ from pressroom.press.pdf import release_pdf
 from pressroom.services import datasets, newsroom
 from pressroom.services.contact_points import display_phone
 from pressroom.storage import get_storage
-from pressroom.web.data_public import _image_view, _page_cache, _public_url
 from pressroom.web.pagination import paginate
+from pressroom.web.public_pages import image_view, page_cache, public_url
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ def _photo_view(release: PressRelease, photo: ReleasePhoto, number: int) -> dict
 
 def _infographic_view(release: PressRelease, item, number: int, *, with_data: bool = True) -> dict[str, Any]:
     image = item.image
-    view = _image_view(image)
+    view = image_view(image)
     if not view["alt"]:
         view["alt"] = str(_l("Infographic %(number)s: %(headline)s", number=number,
                              headline=release.headline))
@@ -123,9 +123,9 @@ def _release_url(release: PressRelease, **values: Any) -> str:
 
 def _feeds(opd: Opd | None = None) -> list[dict[str, str]]:
     """The feeds a page announces (autodiscovery): every release's, and its OPD's."""
-    feeds = [{"url": _public_url("newsroom.feed"), "title": str(_l("Press releases (Atom)"))}]
+    feeds = [{"url": public_url("newsroom.feed"), "title": str(_l("Press releases (Atom)"))}]
     if opd is not None:
-        feeds.append({"url": _public_url("newsroom.opd_feed", opd_code=opd.code),
+        feeds.append({"url": public_url("newsroom.opd_feed", opd_code=opd.code),
                       "title": str(_l("Press releases of %(opd)s (Atom)", opd=opd.short_name))})
     return feeds
 
@@ -160,8 +160,8 @@ def index():
     response = Response(render_template(
         "newsroom/index.html", opds=opds, beats=beats, opd=opd, beat=beat, notices=notices,
         filtered=bool(opd or beat), count_text=_ln("%(num)s release", "%(num)s releases", page.total),
-        canonical=_public_url("newsroom.index"), share=share, feeds=_feeds(opd), **_list_context(page)))
-    return _page_cache(response)
+        canonical=public_url("newsroom.index"), share=share, feeds=_feeds(opd), **_list_context(page)))
+    return page_cache(response)
 
 
 def _kept_args(*names: str) -> dict[str, str]:
@@ -217,8 +217,8 @@ def release(release_id: int, release_slug: str):
                    "phone": display_phone(item.contact_phone) if item.contact_phone else "",
                    "tel": item.contact_phone}
     share = infographics[0] if infographics else (photos[0] if photos else None)
-    canonical = _public_url("newsroom.release", release_id=item.id, release_slug=slug,
-                            **({"lang": "en"} if english else {}))
+    canonical = public_url("newsroom.release", release_id=item.id, release_slug=slug,
+                           **({"lang": "en"} if english else {}))
     response = Response(render_template(
         "newsroom/release.html", release=item, release_slug=slug, content=content, has_english=has_english,
         english=english,
@@ -226,11 +226,11 @@ def release(release_id: int, release_slug: str):
         corrections=corrections, photos=photos, infographics=infographics, attachments=attachments,
         sources=[s for s in (item.sources or []) if s.get("name")], contact=contact, kinds=_kind_labels(),
         share=share, description=_description(item), canonical=canonical,
-        indonesian_url=_public_url("newsroom.release", release_id=item.id, release_slug=slug),
-        english_url=_public_url("newsroom.release", release_id=item.id, release_slug=slug, lang="en"),
+        indonesian_url=public_url("newsroom.release", release_id=item.id, release_slug=slug),
+        english_url=public_url("newsroom.release", release_id=item.id, release_slug=slug, lang="en"),
         pdf_url=url_for("newsroom.release_pdf", release_id=item.id, release_slug=slug),
         feeds=_feeds(item.opd)))
-    return _page_cache(response)
+    return page_cache(response)
 
 
 @bp.get("/pers/<int:release_id>/<release_slug>.pdf", endpoint="release_pdf")
@@ -264,7 +264,7 @@ def _atom(info: newsroom.FeedInfo, releases: list[PressRelease]) -> Response:
 def feed():
     """The latest public releases of every OPD."""
     site = current_app.config["SITE_NAME"]
-    info = newsroom.FeedInfo(url=_public_url("newsroom.feed"), page_url=_public_url("newsroom.index"),
+    info = newsroom.FeedInfo(url=public_url("newsroom.feed"), page_url=public_url("newsroom.index"),
                              title=f"{_l('Press releases')} · {site}",
                              subtitle=str(_l("Press releases of the Central Java provincial government.")))
     return _atom(info, newsroom.latest_public(db.session))
@@ -283,8 +283,8 @@ def opd_feed(opd_code: str):
     opd = _opd_or_404(opd_code)
     if opd.code != opd_code:
         return redirect(url_for("newsroom.opd_feed", opd_code=opd.code), code=301)
-    info = newsroom.FeedInfo(url=_public_url("newsroom.opd_feed", opd_code=opd.code),
-                             page_url=_public_url("newsroom.opd", opd_code=opd.code),
+    info = newsroom.FeedInfo(url=public_url("newsroom.opd_feed", opd_code=opd.code),
+                             page_url=public_url("newsroom.opd", opd_code=opd.code),
                              title=f"{_l('Press releases')} · {opd.name}")
     return _atom(info, newsroom.latest_public(db.session, opd_id=opd.id))
 
@@ -318,9 +318,9 @@ def opd_page(opd_code: str):
     response = Response(render_template(
         "newsroom/opd.html", opd=item, card=_contact_card(item),
         count_text=_ln("%(num)s release", "%(num)s releases", page.total),
-        canonical=_public_url("newsroom.opd", opd_code=item.code), share=share, feeds=_feeds(item),
+        canonical=public_url("newsroom.opd", opd_code=item.code), share=share, feeds=_feeds(item),
         **_list_context(page)))
-    return _page_cache(response)
+    return page_cache(response)
 
 
 @bp.get("/pers/opd/<opd_code>.vcf")
@@ -330,7 +330,7 @@ def opd_vcard(opd_code: str):
     if item.code != opd_code:
         return redirect(url_for("newsroom.opd_vcard", opd_code=item.code), code=301)
     text = newsroom.contact_vcard(item, newsroom.press_profile(db.session, item),
-                                  _public_url("newsroom.opd", opd_code=item.code))
+                                  public_url("newsroom.opd", opd_code=item.code))
     response = Response(text.encode("utf-8"), content_type="text/vcard; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="kontak-pers-{item.code.lower()}.vcf"'
     return _cache_file(response)

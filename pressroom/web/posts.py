@@ -18,7 +18,16 @@ from pressroom.services import ValidationError, approvals, outbox, posts
 from pressroom.services.calendar import Period, build_calendar
 from pressroom.services.policy import can, visible_opd_ids, working_opd_ids
 from pressroom.storage import get_storage
-from pressroom.web.forms import ConfirmForm, DecisionForm, ImageForm, PostForm, choices, show_errors
+from pressroom.web.forms import (
+    ConfirmForm,
+    DecisionForm,
+    ImageForm,
+    PostForm,
+    attempt,
+    choices,
+    flash_form_errors,
+    show_errors,
+)
 from pressroom.web.security import permission_required
 
 bp = Blueprint("posts", __name__, url_prefix="/app/posts")
@@ -251,19 +260,6 @@ def _values(form: PostForm) -> dict:
     }
 
 
-def _attempt(operation, success=None) -> bool:
-    """Run a service operation: on a refusal show why (nothing saved), else commit and confirm."""
-    try:
-        operation()
-    except ValidationError as exc:
-        show_errors(exc)
-        return False
-    db.session.commit()
-    if success is not None:
-        flash(success, "success")
-    return True
-
-
 @bp.route("/baru", methods=["GET", "POST"])
 @permission_required("app.enter")
 def new():
@@ -373,19 +369,10 @@ def _back(post: Post):
 def add_image(post_id: int, obj: Post):
     form = ImageForm()
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for message in errors:
-                flash(message, "error")
+        flash_form_errors(form)
         return _back(obj)
-    try:
-        posts.add_image(
-            db.session, current_user, get_storage(), obj, form.image.data.read(), alt_text=form.alt_text.data
-        )
-    except ValidationError as exc:
-        show_errors(exc)
-    else:
-        db.session.commit()
-        flash(_l("Image added."), "success")
+    attempt(lambda: posts.add_image(db.session, current_user, get_storage(), obj, form.image.data.read(),
+                                    alt_text=form.alt_text.data), _l("Image added."))
     return _back(obj)
 
 
@@ -396,7 +383,7 @@ def remove_image(post_id: int, image_id: int, obj: Post):
     if image is None or image.post_id != obj.id:
         abort(404)
     if ConfirmForm().validate_on_submit():
-        _attempt(lambda: posts.remove_image(db.session, current_user, obj, image))
+        attempt(lambda: posts.remove_image(db.session, current_user, obj, image))
     return _back(obj)
 
 
@@ -411,8 +398,8 @@ def submit(post_id: int, obj: Post):
             for problem in problems:
                 flash(problem, "error")
             return _back(obj)
-        _attempt(lambda: posts.submit_post(db.session, current_user, obj),
-                 _l("Submitted: the approver has been notified."))
+        attempt(lambda: posts.submit_post(db.session, current_user, obj),
+                _l("Submitted: the approver has been notified."))
     return _back(obj)
 
 
@@ -467,8 +454,8 @@ def reject(post_id: int):
         abort(403)
     form = DecisionForm()
     if form.validate_on_submit():
-        _attempt(lambda: posts.reject_post(db.session, current_user, post, comment=form.comment.data or ""),
-                 _l("Returned to the author with your comment."))
+        attempt(lambda: posts.reject_post(db.session, current_user, post, comment=form.comment.data or ""),
+                _l("Returned to the author with your comment."))
     if request.form.get("back") == "queue":
         return redirect(url_for("posts.queue"))
     return _back(post)
@@ -478,8 +465,8 @@ def reject(post_id: int):
 @permission_required("post.edit", lambda post_id: _load(post_id))
 def withdraw(post_id: int, obj: Post):
     if ConfirmForm().validate_on_submit():
-        _attempt(lambda: posts.withdraw_post(db.session, current_user, obj),
-                 _l("Withdrawn: nothing will be published."))
+        attempt(lambda: posts.withdraw_post(db.session, current_user, obj),
+                _l("Withdrawn: nothing will be published."))
     return _back(obj)
 
 
@@ -488,7 +475,7 @@ def withdraw(post_id: int, obj: Post):
 def comment(post_id: int, obj: Post):
     form = DecisionForm()
     if form.validate_on_submit():
-        _attempt(lambda: posts.comment_on(db.session, current_user, obj, form.comment.data or ""))
+        attempt(lambda: posts.comment_on(db.session, current_user, obj, form.comment.data or ""))
     return _back(obj)
 
 

@@ -33,7 +33,9 @@ from pressroom.web.forms import (
     DecisionForm,
     PhotoForm,
     ReleaseForm,
+    attempt,
     choices,
+    flash_form_errors,
     show_errors,
 )
 from pressroom.web.security import permission_required
@@ -319,34 +321,16 @@ def _back(release: PressRelease):
     return redirect(url_for("releases.detail", release_id=release.id))
 
 
-def _attempt(operation, success=None) -> bool:
-    try:
-        operation()
-    except ValidationError as exc:
-        show_errors(exc)
-        return False
-    db.session.commit()
-    if success is not None:
-        flash(success, "success")
-    return True
-
-
-def _flash_form_errors(form) -> None:
-    for errors in form.errors.values():
-        for message in errors:
-            flash(message, "error")
-
-
 @bp.post("/<int:release_id>/foto")
 @permission_required("release.edit", lambda release_id: _load(release_id))
 def add_photo(release_id: int, obj: PressRelease):
     form = PhotoForm()
     if not form.validate_on_submit():
-        _flash_form_errors(form)
+        flash_form_errors(form)
         return _back(obj)
-    _attempt(lambda: releases.add_photo(db.session, current_user, get_storage(), obj, form.image.data.read(),
-                                        caption=form.caption.data, credit=form.credit.data or "",
-                                        alt_text=form.alt_text.data), _l("Photo added."))
+    attempt(lambda: releases.add_photo(db.session, current_user, get_storage(), obj, form.image.data.read(),
+                                       caption=form.caption.data, credit=form.credit.data or "",
+                                       alt_text=form.alt_text.data), _l("Photo added."))
     return _back(obj)
 
 
@@ -357,7 +341,7 @@ def remove_photo(release_id: int, photo_id: int, obj: PressRelease):
     if photo is None or photo.release_id != obj.id:
         abort(404)
     if ConfirmForm().validate_on_submit():
-        _attempt(lambda: releases.remove_photo(db.session, current_user, obj, photo))
+        attempt(lambda: releases.remove_photo(db.session, current_user, obj, photo))
     return _back(obj)
 
 
@@ -366,11 +350,11 @@ def remove_photo(release_id: int, photo_id: int, obj: PressRelease):
 def add_attachment(release_id: int, obj: PressRelease):
     form = AttachmentForm()
     if not form.validate_on_submit():
-        _flash_form_errors(form)
+        flash_form_errors(form)
         return _back(obj)
     upload = form.file.data
-    _attempt(lambda: releases.add_attachment(db.session, current_user, get_storage(), obj, upload.read(),
-                                             upload.filename or "lampiran.pdf"), _l("Attachment added."))
+    attempt(lambda: releases.add_attachment(db.session, current_user, get_storage(), obj, upload.read(),
+                                            upload.filename or "lampiran.pdf"), _l("Attachment added."))
     return _back(obj)
 
 
@@ -381,7 +365,7 @@ def remove_attachment(release_id: int, attachment_id: int, obj: PressRelease):
     if attachment is None or attachment.release_id != obj.id:
         abort(404)
     if ConfirmForm().validate_on_submit():
-        _attempt(lambda: releases.remove_attachment(db.session, current_user, obj, attachment))
+        attempt(lambda: releases.remove_attachment(db.session, current_user, obj, attachment))
     return _back(obj)
 
 
@@ -390,8 +374,8 @@ def remove_attachment(release_id: int, attachment_id: int, obj: PressRelease):
 def add_infographic(release_id: int, obj: PressRelease):
     if ConfirmForm().validate_on_submit():
         image_id = request.form.get("dataset_image_id", type=int) or 0
-        _attempt(lambda: releases.add_infographic(db.session, current_user, obj, image_id),
-                 _l("Infographic added."))
+        attempt(lambda: releases.add_infographic(db.session, current_user, obj, image_id),
+                _l("Infographic added."))
     return _back(obj)
 
 
@@ -402,7 +386,7 @@ def remove_infographic(release_id: int, item_id: int, obj: PressRelease):
     if item is None or item.release_id != obj.id:
         abort(404)
     if ConfirmForm().validate_on_submit():
-        _attempt(lambda: releases.remove_infographic(db.session, current_user, obj, item))
+        attempt(lambda: releases.remove_infographic(db.session, current_user, obj, item))
     return _back(obj)
 
 
@@ -415,8 +399,8 @@ def submit(release_id: int, obj: PressRelease):
             for problem in found:
                 flash(problem, "error")
             return _back(obj)
-        _attempt(lambda: releases.submit_release(db.session, current_user, obj),
-                 _l("Submitted: the approver has been notified."))
+        attempt(lambda: releases.submit_release(db.session, current_user, obj),
+                _l("Submitted: the approver has been notified."))
     return _back(obj)
 
 
@@ -428,9 +412,7 @@ def approve(release_id: int, obj: PressRelease):
         try:
             final = releases.approve_release(db.session, current_user, obj, comment=form.comment.data or "")
         except ValidationError as exc:
-            db.session.rollback()
-            for message in exc.errors.values():
-                flash(message, "error")
+            show_errors(exc)
         else:
             db.session.commit()
             flash(_l("Approved as number %(number)s: it goes to %(n)s recipients.", number=obj.number,
@@ -444,9 +426,9 @@ def approve(release_id: int, obj: PressRelease):
 def reject(release_id: int, obj: PressRelease):
     form = DecisionForm()
     if form.validate_on_submit():
-        _attempt(lambda: releases.reject_release(db.session, current_user, obj,
-                                                 comment=form.comment.data or ""),
-                 _l("Returned to the author with your comment."))
+        attempt(lambda: releases.reject_release(db.session, current_user, obj,
+                                                comment=form.comment.data or ""),
+                _l("Returned to the author with your comment."))
     return _back(obj)
 
 
@@ -454,9 +436,9 @@ def reject(release_id: int, obj: PressRelease):
 @permission_required("release.edit", lambda release_id: _load(release_id))
 def withdraw(release_id: int, obj: PressRelease):
     if ConfirmForm().validate_on_submit():
-        _attempt(lambda: releases.withdraw_release(db.session, current_user, obj),
-                 _l("Withdrawn: nothing will be sent. A number already given stays in the register as "
-                    "cancelled."))
+        attempt(lambda: releases.withdraw_release(db.session, current_user, obj),
+                _l("Withdrawn: nothing will be sent. A number already given stays in the register as "
+                   "cancelled."))
     return _back(obj)
 
 

@@ -339,6 +339,7 @@ def test_link_previews_carry_absolute_addresses(client, full_release, desk, sess
         page = client.get(newsroom.release_path(full_release)).get_data(as_text=True)
         meta = _meta(page)
         assert meta["og:type"] == "article"
+        assert meta["og:site_name"] == "Pressroom Jawa Tengah" and meta["og:locale"] == "id_ID"
         assert meta["og:title"] == "Produksi padi Jawa Tengah naik 4,2 persen"
         assert meta["og:description"] == "Produksi padi Jawa Tengah 2025 mencapai 9,08 juta ton."
         assert meta["og:url"] == f"{PUBLIC_URL}{newsroom.release_path(full_release)}"
