@@ -224,6 +224,29 @@ def test_a_header_that_would_break_the_mime_structure_is_refused(email_channel, 
     assert smtp_server.messages == []
 
 
+def test_names_and_files_that_are_not_ascii_arrive_whole_and_a_line_break_cannot_add_a_header(smtp_server):
+    sender = "Humas Dinas Pertanian dan Perkebunan — Sénior <humas@jatengprov.go.id>"
+    channel = _channel(smtp_server, sender=sender)
+    annex = jpeg(name="grafik-curah-hujan-“2024”.jpg")
+    message = _notice("wartawan@koran.example", images=[annex],
+                      subject="Bantuan benih padi — 35 kabupaten/kota, disalurkan mulai pekan depan",
+                      headers={"Reply-To": "Mbak Ñoman Pratiwi <humas.distanbun@jatengprov.go.id>"})
+
+    assert channel.send(None, message).status == "sent"
+    received = smtp_server.messages[0].message
+    assert " ".join(received["From"].split()) == sender  # long names go as several encoded words
+    assert received["Subject"] == message.subject
+    assert received["Reply-To"].addresses[0].display_name == "Mbak Ñoman Pratiwi"
+    assert received["Reply-To"].addresses[0].addr_spec == "humas.distanbun@jatengprov.go.id"
+    [attachment] = list(received.iter_attachments())
+    assert attachment.get_filename() == annex.filename and attachment.get_content() == annex.data
+    assert all(len(line) <= 998 for line in smtp_server.messages[0].raw.split(b"\r\n"))
+
+    injected = channel.send(None, _notice("a@koran.example", subject="Halo\r\nBcc: semua@koran.example"))
+    assert injected.status == "failed" and "line break" in injected.reason
+    assert len(smtp_server.messages) == 1
+
+
 def test_registry_builds_email_from_configuration(smtp_server, tmp_path):
     config = {
         "SMTP_HOST": smtp_server.host,
