@@ -25,11 +25,15 @@ run: setup
 	@echo "Pressroom on http://$(HOST):$(PORT)/login  (Ctrl-C stops web and worker)"
 	$(BIN)/pressroom serve --with-worker --host $(HOST) --port $(PORT)
 
+# The suite runs in parallel processes (pytest-xdist), one per core up to 4; each has its own
+# databases. TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= auto --maxprocesses 4
+
 test: setup
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) tests
 	@if [ -n "$$PRESSROOM_TEST_DATABASE_URL" ]; then \
 	  echo "== the same suite on PostgreSQL ($$PRESSROOM_TEST_DATABASE_URL) =="; \
-	  PRESSROOM_TEST_BACKEND=postgresql $(BIN)/python -m pytest tests -m "not browser"; \
+	  PRESSROOM_TEST_BACKEND=postgresql $(BIN)/python -m pytest -n $(TEST_WORKERS) tests -m "not browser"; \
 	fi
 
 lint: setup
