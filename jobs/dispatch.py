@@ -624,22 +624,29 @@ def _send_group(app: Flask, owner: str, ids: list[int]) -> int:
                 account = tick.account(first.account_id) or session.get(SocialAccount, first.account_id)
             writes.commit()  # no transaction stays open while the lane opens
             lane.open(app, first, account)
-            renewed_at = time.monotonic()
+            renewed_at, renew_every = time.monotonic(), LEASE.total_seconds() / 3
+
+            def keep_lease(rest: list[int]) -> None:
+                """A live sender keeps its lease: a slow, rate-limited batch is not reaped."""
+                nonlocal renewed_at
+                if time.monotonic() - renewed_at > renew_every:
+                    writes.commit()  # end the session's transaction first (SQLite's write lock)
+                    renew(writes.connection, Delivery.__table__, rest, owner=owner, lease=LEASE)
+                    renewed_at = time.monotonic()
+
             for index, delivery_id in enumerate(ids):
                 delivery = rows.get(delivery_id)
                 if delivery is None:
                     continue
-                if time.monotonic() - renewed_at > LEASE.total_seconds() / 3:
-                    # A live sender keeps its lease: a slow, rate-limited batch is not reaped.
-                    writes.commit()  # end the session's transaction first (SQLite's write lock)
-                    renew(writes.connection, Delivery.__table__, ids[index:], owner=owner, lease=LEASE)
-                    renewed_at = time.monotonic()
+                keep_lease(ids[index:])
                 post = loaded.get(delivery.subject_id) if delivery.subject_type == "post" else None
                 message = messages.get(delivery.id) or _message(app, session, delivery, post, lane.account)
                 send_at = worker.pacing.slot(key, lane.interval, reserve) if lane.interval else 0.0
                 if send_at > time.monotonic():
                     writes.commit(audit=True)  # nothing waits uncommitted
-                    time.sleep(max(0.0, send_at - time.monotonic()))  # the account's rate limit
+                    while send_at > time.monotonic():  # the account's rate limit (slots may be far
+                        keep_lease(ids[index:])  # ahead when several sessions share a slow one)
+                        time.sleep(max(0.0, min(send_at - time.monotonic(), max(renew_every, 1.0))))
                 writes.begin()
                 if not _mark_attempt(session, delivery, owner):
                     writes.written(None)  # nothing changed

@@ -251,6 +251,47 @@ def test_a_channel_without_an_account_is_sent_over_several_sessions_at_once(app_
     assert most[0] == 3, most
 
 
+def test_a_sender_waiting_for_a_slot_far_ahead_keeps_its_lease(app_factory, monkeypatch):
+    """A gateway paced one message a second, three sessions: the third waits two seconds for
+    its slot and renews its lease meanwhile (here a lease of 1.5 s), and the gateway still
+    gets one message a second."""
+    from tests.fakes.whatsapp_server import FakeFonnte
+
+    with FakeFonnte() as fonnte:
+        app = app_factory(WHATSAPP_PROVIDER="fonnte", FONNTE_API_BASE=fonnte.base_url,
+                          FONNTE_TOKEN=fonnte.token, WHATSAPP_GATEWAY_DELAY_SECONDS=1,
+                          DISPATCH_SESSIONS_PER_CHANNEL=3)
+        session = open_test_session(app)
+        try:
+            for n in range(3):
+                outbox.enqueue(session, kind="notice", channel="whatsapp", subject_type="test",
+                               subject_id=n, recipient=f"+62812000001{n:02d}", payload={"text": f"Pesan {n}"})
+            session.commit()
+        finally:
+            session.close()
+        stamps, renewed = [], []
+        real_handle, real_renew = fonnte._handle, dispatch.renew
+
+        def stamping(request):
+            if request.path.rstrip("/").endswith("/send"):
+                stamps.append(time.monotonic())
+            return real_handle(request)
+
+        def spy(connection, table, ids, *, owner, lease):
+            renewed.append(list(ids))
+            return real_renew(connection, table, ids, owner=owner, lease=lease)
+
+        monkeypatch.setattr(fonnte, "_handle", stamping)
+        monkeypatch.setattr(dispatch, "renew", spy)
+        monkeypatch.setattr(dispatch, "LEASE", timedelta(seconds=1.5))
+        dispatch.dispatch_due(app, owner="patient", batch=10, threads=4)
+        texts = sorted(message["message"] for message in fonnte.queued)
+    assert texts == ["Pesan 0", "Pesan 1", "Pesan 2"]  # each once, none reaped and skipped
+    assert renewed, "nobody renewed a lease while waiting for a slot"
+    gaps = [b - a for a, b in zip(sorted(stamps), sorted(stamps)[1:], strict=False)]
+    assert len(stamps) == 3 and min(gaps) >= 0.8, gaps
+
+
 def test_a_row_taken_back_while_its_group_is_sent_is_skipped(tg_app, telegram, monkeypatch):
     _publish_due(tg_app, telegram, 2, accounts=1)
     real_record = outbox.record_result
