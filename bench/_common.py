@@ -1,25 +1,30 @@
 """What the benchmarks share: the PostgreSQL server they use (``PRESSROOM_BENCH_DATABASE_URL``,
-default the local one), a database of their own on it, percentiles, and worker processes with
-their peak memory.
+default the local one), a database of their own on it, percentiles, worker processes with
+their peak memory, and the app served over real HTTP with a keep-alive client.
 
 Not a benchmark itself: ``make bench`` runs ``bench/[!_]*.py``.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.cookies import SimpleCookie
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
 
 from pressroom.db import normalise_url
 
@@ -136,3 +141,50 @@ def copy_rows(conn, table: str, rows: list[dict]) -> None:
         with cursor.copy(f'COPY "{table}" ({", ".join(columns)}) FROM STDIN') as copy:
             for row in rows:
                 copy.write_row([json.dumps(row[c]) if isinstance(row[c], list) else row[c] for c in columns])
+
+
+# HTTP -----------------------------------------------------------------------------------------
+class Client:
+    """One keep-alive HTTP/1.1 connection with a cookie jar of its own."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.cookies: dict[str, str] = {}
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+    def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, dict, bytes]:
+        headers = {"Accept-Language": "id"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        self.conn.request(method, path, body=body, headers=headers)
+        response = self.conn.getresponse()
+        data = response.read()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            for name, morsel in SimpleCookie(header).items():
+                if morsel.value and morsel["expires"] != "Thu, 01 Jan 1970 00:00:00 GMT":
+                    self.cookies[name] = morsel.value
+                else:
+                    self.cookies.pop(name, None)
+        if response.will_close:
+            self.conn.close()
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        return response.status, dict(response.headers), data
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+@contextmanager
+def serving(app) -> Iterator[int]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_port
+    finally:
+        server.shutdown()
+        thread.join()

@@ -50,8 +50,14 @@ from types import SimpleNamespace
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from _common import DEFAULT_PG, percentile, postgres_database, postgres_unavailable  # noqa: E402
-from directory import Client, serving  # noqa: E402
+from _common import (  # noqa: E402
+    DEFAULT_PG,
+    Client,
+    percentile,
+    postgres_database,
+    postgres_unavailable,
+    serving,
+)
 from sqlalchemy import case, func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402

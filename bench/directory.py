@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import csv
 import gc
-import http.client
 import json
 import logging
 import os
@@ -36,24 +35,26 @@ import re
 import shutil
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from http.cookies import SimpleCookie
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from _common import DEFAULT_PG, percentile, postgres_database, postgres_unavailable  # noqa: E402
+from _common import (  # noqa: E402
+    DEFAULT_PG,
+    Client,
+    percentile,
+    postgres_database,
+    postgres_unavailable,
+    serving,
+)
 from sqlalchemy import MetaData, Table, insert, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
-from werkzeug.serving import make_server  # noqa: E402
 
 from pressroom import clock, create_app  # noqa: E402
 from pressroom.db import make_engine, normalise_url  # noqa: E402
@@ -296,40 +297,6 @@ def seed(url: str, data: Dataset) -> None:
 
 
 # HTTP -----------------------------------------------------------------------------------------
-class Client:
-    """One keep-alive HTTP/1.1 connection with a cookie jar of its own."""
-
-    def __init__(self, port: int):
-        self.port = port
-        self.cookies: dict[str, str] = {}
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-
-    def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, dict, bytes]:
-        headers = {"Accept-Language": "id"}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        body = None
-        if form is not None:
-            body = urllib.parse.urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        self.conn.request(method, path, body=body, headers=headers)
-        response = self.conn.getresponse()
-        data = response.read()
-        for header in response.headers.get_all("Set-Cookie") or []:
-            for name, morsel in SimpleCookie(header).items():
-                if morsel.value and morsel["expires"] != "Thu, 01 Jan 1970 00:00:00 GMT":
-                    self.cookies[name] = morsel.value
-                else:
-                    self.cookies.pop(name, None)
-        if response.will_close:
-            self.conn.close()
-            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        return response.status, dict(response.headers), data
-
-    def close(self) -> None:
-        self.conn.close()
-
-
 CSRF_RE = re.compile(rb'name="csrf_token"[^>]*value="([^"]+)"')
 ROW_RE = re.compile(rb'href="/app/wartawan/\d+"')
 
@@ -345,18 +312,6 @@ def log_in(client: Client) -> None:
         "next": ""})
     if status != 302 or "/login" in headers.get("Location", ""):
         raise SystemExit(f"login failed: {status} → {headers.get('Location')}")
-
-
-@contextmanager
-def serving(app) -> Iterator[int]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_port
-    finally:
-        server.shutdown()
-        thread.join()
 
 
 def timed_get(client: Client, path: str, expect_rows: bool = False) -> float:

@@ -46,8 +46,6 @@ import json
 import os
 import random
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -61,7 +59,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
-from _common import DEFAULT_PG, percentile, postgres_database, postgres_unavailable  # noqa: E402
+from _common import (  # noqa: E402
+    DEFAULT_PG,
+    WorkerProcesses,
+    percentile,
+    postgres_database,
+    postgres_unavailable,
+)
 from cryptography.fernet import Fernet  # noqa: E402
 from sqlalchemy import func, insert, select, text, update  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
@@ -219,49 +223,6 @@ def worker_main(config_json: str) -> None:
     run_worker(create_app(json.loads(config_json)))
 
 
-class Workers:
-    """Worker processes of this bench, each logging to its own file."""
-
-    def __init__(self, config: dict, logdir: Path):
-        self.config, self.logdir = config, logdir
-        self.procs: list[tuple[subprocess.Popen, Path]] = []
-
-    def grow_to(self, count: int) -> None:
-        """Start workers until ``count`` run; return once each has started its scheduler."""
-        started = []
-        while len(self.procs) < count:
-            log = self.logdir / f"worker-{len(self.procs) + 1}.log"
-            with log.open("w") as out:
-                command = [sys.executable, str(Path(__file__).resolve()), "--worker", json.dumps(self.config)]
-                proc = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-            self.procs.append((proc, log))
-            started.append((proc, log))
-        deadline = time.monotonic() + 60
-        while not all("worker started" in log.read_text() for _proc, log in started):
-            if any(proc.poll() is not None for proc, _log in started) or time.monotonic() > deadline:
-                tails = "\n".join(log.read_text()[-2000:] for _proc, log in started)
-                raise SystemExit(f"a worker did not start:\n{tails}")
-            time.sleep(0.05)
-
-    def stop(self) -> list[str]:
-        """Stop every worker (SIGTERM, as a service manager would); return their error lines."""
-        for proc, _log in self.procs:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc, _log in self.procs:
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        troubles = []
-        for _proc, log in self.procs:
-            troubles += [f"{log.name}: {line}" for line in log.read_text().splitlines()
-                         if " ERROR " in line or line.startswith("Traceback")]
-        self.procs = []
-        return troubles
-
-
 @dataclass
 class Drain:
     workers: int
@@ -333,7 +294,7 @@ def run(args, url: str, workdir: Path) -> Figures:
         finally:
             app.extensions["db"].dispose()
         print(f"  baseline: {args.sample} in {args.sample / base:.1f}s", flush=True)
-        workers = Workers(config, workdir)
+        workers = WorkerProcesses(Path(__file__), config, workdir)
         drains: list[Drain] = []
         late: list[float] = []
         late_rate = 0.0
