@@ -152,11 +152,26 @@ def client(app):
     return app.test_client()
 
 
+_test_sessions: list = []
+
+
 def open_test_session(app):
     """A session for arranging and checking data. Deferred transactions: this long-lived
-    session must not hold SQLite's write lock while the app under test works."""
+    session must not hold SQLite's write lock while the app under test works. Closed when the
+    test ends, whatever happens (``_close_test_sessions``)."""
     database = app.extensions["db"]
-    return database.session_factory(bind=database.engine.execution_options(sqlite_begin="DEFERRED"))
+    session = database.session_factory(bind=database.engine.execution_options(sqlite_begin="DEFERRED"))
+    _test_sessions.append(session)
+    return session
+
+
+@pytest.fixture(autouse=True)
+def _close_test_sessions():
+    """Close every session a test opened, even after a failed assertion: a transaction left
+    open would block the next test's clean-up (TRUNCATE) on PostgreSQL."""
+    yield
+    while _test_sessions:
+        _test_sessions.pop().close()
 
 
 @pytest.fixture

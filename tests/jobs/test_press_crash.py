@@ -11,7 +11,6 @@ import sys
 from collections import Counter
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from jobs import dispatch
@@ -23,23 +22,6 @@ from tests.press.helpers import approved_release, journalist
 
 RECIPIENTS = 30
 
-
-
-def _closing(session):
-    """Close the test's session whatever happens (an open transaction would block the next
-    test's clean-up on PostgreSQL)."""
-    _open_sessions.append(session)
-    return session
-
-
-_open_sessions: list = []
-
-
-@pytest.fixture(autouse=True)
-def _close_sessions():
-    yield
-    while _open_sessions:
-        _open_sessions.pop().close()
 
 
 def _worker(app, smtp, point: str) -> subprocess.CompletedProcess:
@@ -55,7 +37,7 @@ def test_a_worker_killed_mid_fan_out_skips_nobody_and_sends_nobody_twice(app_fac
     make_certificate(tmp_path)
     with FakeSMTPServer(tmp_path) as smtp:
         app = app_factory(SANDBOX_CHANNELS="")  # nothing in-process sends; the workers do
-        session = _closing(open_test_session(app))
+        session = open_test_session(app)
         factory = Factory(app, session)
         opd = factory.opd("DISKOMINFO")
         editor = factory.user("editor", opd)
@@ -72,7 +54,7 @@ def test_a_worker_killed_mid_fan_out_skips_nobody_and_sends_nobody_twice(app_fac
         restarted = _worker(app, smtp, "none")
         assert restarted.returncode == 0, restarted.stderr[-2000:]
 
-        session = _closing(open_test_session(app))
+        session = open_test_session(app)
         reload(session)
         rows = session.scalars(select(Delivery).where(Delivery.kind == "press")).all()
         received = Counter(m.rcpt_tos[0] for m in smtp.messages if m.rcpt_tos[0].endswith("@media.example"))

@@ -25,23 +25,6 @@ from tests.jobs.publishing import run_until_idle
 from tests.press.helpers import journalist, release_input
 
 
-def _closing(session):
-    """Close the test's session whatever happens (an open transaction would block the next
-    test's clean-up on PostgreSQL)."""
-    _open_sessions.append(session)
-    return session
-
-
-_open_sessions: list = []
-
-
-@pytest.fixture(autouse=True)
-def _close_sessions():
-    yield
-    while _open_sessions:
-        _open_sessions.pop().close()
-
-
 def photo() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (1200, 800), (30, 120, 60)).save(out, format="JPEG")
@@ -95,7 +78,7 @@ def compose(app, session, factory, *, editor, head, opd, **values):
 
 def test_press_email_over_starttls_headers_parts_unsubscribe_and_a_refused_recipient(app_factory, smtp):
     app = smtp_app(app_factory, smtp)
-    session = _closing(open_test_session(app))
+    session = open_test_session(app)
     factory = Factory(app, session)
     opd = factory.opd("DISTANBUN")
     editor, head = factory.user("editor", opd), factory.user("approver", opd, level="kepala")
@@ -152,7 +135,7 @@ def test_press_email_over_starttls_headers_parts_unsubscribe_and_a_refused_recip
 
 def test_invitation_carries_an_ics_in_wib_and_a_hadir_link(app_factory, smtp):
     app = smtp_app(app_factory, smtp)
-    session = _closing(open_test_session(app))
+    session = open_test_session(app)
     factory = Factory(app, session)
     opd = factory.opd("DISKOMINFO")
     editor, head = factory.user("editor", opd), factory.user("approver", opd, level="kepala")
@@ -195,7 +178,7 @@ def test_whatsapp_cloud_template_429_and_not_on_whatsapp(app_factory):
             WHATSAPP_ACCESS_TOKEN=cloud.access_token,
             WHATSAPP_RATE_PER_SECOND=1000,
         )
-        session = _closing(open_test_session(app))
+        session = open_test_session(app)
         factory = Factory(app, session)
         opd = factory.opd("DINKES")
         editor, head = factory.user("editor", opd), factory.user("approver", opd, level="kepala")
@@ -239,7 +222,7 @@ def test_gateway_status_false_is_a_failure_and_the_text_is_whole(app_factory):
             FONNTE_TOKEN=fonnte.token,
             WHATSAPP_GATEWAY_DELAY_SECONDS=0,
         )
-        session = _closing(open_test_session(app))
+        session = open_test_session(app)
         factory = Factory(app, session)
         opd = factory.opd("DISHUB")
         editor, head = factory.user("editor", opd), factory.user("approver", opd, level="kepala")
