@@ -139,7 +139,16 @@ def app_factory(database_server, tmp_path):
 
     yield build
     for application in apps:
+        stop_dispatcher(application)
         application.extensions["db"].dispose()
+
+
+def stop_dispatcher(application) -> None:
+    """Stop the app's dispatcher, if it ran: a tick that returned at its time budget leaves its
+    queued sends and their threads and connections running (they would outlive the test)."""
+    worker = application.extensions.get("dispatch_worker")
+    if worker is not None:
+        worker.stop()
 
 
 @pytest.fixture
