@@ -18,7 +18,7 @@ from jobs import dispatch
 from pressroom import clock, create_app
 from pressroom.models import AuditEntry, Delivery
 from pressroom.services import outbox, posts, sending
-from tests.conftest import Factory, open_test_session, reload
+from tests.conftest import Factory, open_test_session, reload, stop_dispatcher
 from tests.fakes.telegram_server import FakeTelegram
 
 
@@ -70,6 +70,15 @@ def _publish_states(app) -> dict[str, int]:
 
 def _sent_texts(telegram) -> list[str]:
     return [r.params.get("text") for r in telegram.requests_for("sendMessage") if r.status == 200]
+
+
+def _queue_whatsapp_notices(app, count: int, prefix: str) -> None:
+    """``count`` WhatsApp notices ("Pesan 0" …) to ``prefix`` + two digits, due now (no account)."""
+    session = open_test_session(app)
+    for n in range(count):
+        outbox.enqueue(session, kind="notice", channel="whatsapp", subject_type="test", subject_id=n,
+                       recipient=f"{prefix}{n:02d}", payload={"text": f"Pesan {n}"})
+    session.commit()
 
 
 def _dispatch_threads() -> list[threading.Thread]:
@@ -202,6 +211,7 @@ def test_two_workers_share_an_accounts_rate_limit(app_factory, telegram, monkeyp
         for worker in workers:
             worker.join(60)
     finally:
+        stop_dispatcher(other)
         other.extensions["db"].dispose()
     assert _publish_states(app) == {"sent": 6}
     assert sorted(_sent_texts(telegram)) == sorted(f"Kabar pembangunan #{i:03d}" for i in range(6))
@@ -222,14 +232,7 @@ def test_a_channel_without_an_account_is_sent_over_several_sessions_at_once(app_
                           WHATSAPP_PHONE_NUMBER_ID=cloud.phone_number_id,
                           WHATSAPP_ACCESS_TOKEN=cloud.access_token, WHATSAPP_RATE_PER_SECOND=1000,
                           DISPATCH_SESSIONS_PER_CHANNEL=3)
-        session = open_test_session(app)
-        try:
-            for n in range(12):
-                outbox.enqueue(session, kind="notice", channel="whatsapp", subject_type="test",
-                               subject_id=n, recipient=f"+62812000000{n:02d}", payload={"text": f"Pesan {n}"})
-            session.commit()
-        finally:
-            session.close()
+        _queue_whatsapp_notices(app, 12, "+62812000000")
         in_flight, most = [0], [0]
         lock = threading.Lock()
         real_handle = cloud._handle
@@ -261,14 +264,7 @@ def test_a_sender_waiting_for_a_slot_far_ahead_keeps_its_lease(app_factory, monk
         app = app_factory(WHATSAPP_PROVIDER="fonnte", FONNTE_API_BASE=fonnte.base_url,
                           FONNTE_TOKEN=fonnte.token, WHATSAPP_GATEWAY_DELAY_SECONDS=1,
                           DISPATCH_SESSIONS_PER_CHANNEL=3)
-        session = open_test_session(app)
-        try:
-            for n in range(3):
-                outbox.enqueue(session, kind="notice", channel="whatsapp", subject_type="test",
-                               subject_id=n, recipient=f"+62812000001{n:02d}", payload={"text": f"Pesan {n}"})
-            session.commit()
-        finally:
-            session.close()
+        _queue_whatsapp_notices(app, 3, "+62812000001")
         stamps, renewed = [], []
         real_handle, real_renew = fonnte._handle, dispatch.renew
 
